@@ -1,0 +1,1 @@
+"""niftybot's Telegram front end: a thin presenter over the core's services."""

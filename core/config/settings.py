@@ -1,0 +1,95 @@
+"""Deployment settings from the environment and ``.env`` (pydantic-settings).
+
+Secrets are ``SecretStr``: their repr is masked and they are registered with the log redaction filter.
+Every outside endpoint is a setting so tests can point the real clients at loopback fakes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from core.errors import ConfigError
+
+IdList = Annotated[list[int], NoDecode]
+
+
+class MarketDataSource(StrEnum):
+    SIMULATED = "simulated"
+    KITE = "kite"
+
+
+class Settings(BaseSettings):
+    """Everything that differs between deployments. Names are the environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_admin_ids: IdList = Field(default_factory=list)
+    telegram_trader_ids: IdList = Field(default_factory=list)
+    telegram_viewer_ids: IdList = Field(default_factory=list)
+    telegram_chat_id: int | None = None
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+
+    kite_api_key: SecretStr | None = None
+    kite_api_secret: SecretStr | None = None
+    kite_access_token: SecretStr | None = None
+    kite_api_root: str = "https://api.kite.trade"
+
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str = "https://api.anthropic.com"
+
+    database_url: str = "sqlite:///./data/niftybot.db"
+    market_data: MarketDataSource = MarketDataSource.SIMULATED
+    niftybot_config: Path | None = None
+    log_dir: Path = Path("./data/logs")
+    log_level: str = "INFO"
+    metrics_port: int | None = None
+
+    sim_start: datetime | None = None
+    sim_speed: float = Field(default=1.0, gt=0)
+    sim_seed: int = 7
+
+    @field_validator("telegram_admin_ids", "telegram_trader_ids", "telegram_viewer_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("metrics_port", "telegram_chat_id", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    def secret_values(self) -> list[str]:
+        """Every secret's plain value (for the log redaction filter)."""
+        out: list[str] = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr) and value.get_secret_value():
+                out.append(value.get_secret_value())
+        return out
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; an invalid value becomes a one-paragraph ``ConfigError``."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']).upper() or 'settings'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"Invalid environment settings: {problems}.") from None

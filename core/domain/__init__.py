@@ -1,0 +1,1 @@
+"""Frozen domain types shared by every layer (no I/O, no ORM)."""

@@ -1,0 +1,1 @@
+"""Persistence: the engine factory, ORM rows, repositories and Alembic migrations."""
