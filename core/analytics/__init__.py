@@ -1,0 +1,1 @@
+"""Pure numeric kernels: pricing, IV, Greeks, chain analytics, indicators, vol distribution, validators."""
