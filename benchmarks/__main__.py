@@ -6,7 +6,7 @@ import argparse
 import importlib
 import platform
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         sections.append(section)
     header = (
         "# Benchmarks\n\n"
-        f"Made by `make bench` (`python -m benchmarks`) on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
+        f"Made by `make bench` (`python -m benchmarks`) on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
         f"Python {platform.python_version()}, {platform.machine()}, "
         f"{_cpu()}. Ratios compare against a peer measured in the same run.\n"
     )

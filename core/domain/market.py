@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 import pandas as pd
@@ -45,14 +45,14 @@ CHAIN_COMPUTED_COLUMNS = (
 )
 
 
-class DataStatus(str, Enum):
+class DataStatus(StrEnum):
     FRESH = "fresh"
     STALE = "stale"
     FAILED = "failed"
     UNKNOWN = "unknown"
 
 
-class VolRegime(str, Enum):
+class VolRegime(StrEnum):
     LOW = "low"
     NORMAL = "normal"
     ELEVATED = "elevated"
