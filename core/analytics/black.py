@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import ndtr
+from scipy.special import erfcx, ndtr
 
 Array = npt.NDArray[np.float64]
 ArrayLike = npt.ArrayLike
 _SQRT_2PI = np.sqrt(2.0 * np.pi)
+_SQRT2 = np.sqrt(2.0)
 
 
 def forward(spot: ArrayLike, t: ArrayLike, r: ArrayLike, q: ArrayLike) -> Array:
@@ -35,18 +36,39 @@ def _valid(*arrays: Array) -> npt.NDArray[np.bool_]:
     return (s > 0) & (k > 0) & (t > 0) & (sigma > 0) & np.isfinite(s + k + t + sigma)
 
 
+def normalised_otm(x: Array, s: Array) -> Array:
+    """Normalised Black price of the OTM call, ``x <= 0``: ``b = e^{x/2} N(h+t) - e^{-x/2} N(h-t)``.
+
+    With ``h = x/s`` and ``t = s/2`` this equals ``0.5 e^{-(h^2+t^2)/2} [erfcx(-(h+t)/√2) -
+    erfcx((t-h)/√2)]``, which keeps relative precision when both normal terms are tiny.
+    """
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        h = x / s
+        t = 0.5 * s
+        small = h + t < 0.0
+        scaled = 0.5 * np.exp(-0.5 * (h * h + t * t)) * (erfcx(-(h + t) / _SQRT2) - erfcx((t - h) / _SQRT2))
+        direct = np.exp(0.5 * x) * ndtr(h + t) - np.exp(-0.5 * x) * ndtr(h - t)
+    return np.asarray(np.where(small, scaled, direct), dtype=np.float64)
+
+
 def black76_price(
     f: ArrayLike, k: ArrayLike, t: ArrayLike, sigma: ArrayLike, r: ArrayLike, is_call: ArrayLike
 ) -> Array:
-    """Discounted Black-76 price of a European option on the forward ``f``."""
+    """Discounted Black-76 price of a European option on the forward ``f``.
+
+    Computed as intrinsic plus the OTM time value in normalised form, so deep OTM prices keep full
+    relative precision (no cancellation between two nearly equal normal terms).
+    """
     ff, kk, tt, ss, rr, cc = np.broadcast_arrays(
         *(np.asarray(x, dtype=np.float64) for x in (f, k, t, sigma, r)), np.asarray(is_call, dtype=bool)
     )
-    d1, d2, _ = _d1_d2(ff, kk, tt, ss)
-    disc = np.exp(-rr * tt)
-    call = disc * (ff * ndtr(d1) - kk * ndtr(d2))
-    put = disc * (kk * ndtr(-d2) - ff * ndtr(-d1))
-    out = np.where(cc, call, put)
+    with np.errstate(all="ignore"):
+        x = np.log(ff / kk)
+        root = np.sqrt(ff * kk)
+        time_value = normalised_otm(-np.abs(x), ss * np.sqrt(tt))
+        parity = np.exp(0.5 * x) - np.exp(-0.5 * x)
+        intrinsic = np.maximum(np.where(cc, parity, -parity), 0.0)
+        out = np.exp(-rr * tt) * root * (intrinsic + time_value)
     return np.asarray(np.where(_valid(ff, kk, tt, ss), out, np.nan), dtype=np.float64)
 
 
