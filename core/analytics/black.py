@@ -117,5 +117,11 @@ def greeks(
     ok = _valid(s, kk, tt, ss)
     return {
         name: np.asarray(np.where(ok, value, np.nan), dtype=np.float64)
-        for name, value in (("delta", delta), ("gamma", gamma), ("vega", vega), ("theta", theta), ("rho", rho))
+        for name, value in (
+            ("delta", delta),
+            ("gamma", gamma),
+            ("vega", vega),
+            ("theta", theta),
+            ("rho", rho),
+        )
     }

@@ -165,7 +165,8 @@ def analyse_chain(
     mids = _pairs(frame, "mid")
     straddle = None
     if atm in mids.index:
-        value = float(mids.loc[atm, "CE"] + mids.loc[atm, "PE"])
+        row = mids.loc[atm].to_numpy(float)
+        value = float(row[0] + row[1])
         straddle = value if math.isfinite(value) else None
     supports, resistances = oi_levels(frame, spot)
     return ChainAnalytics(

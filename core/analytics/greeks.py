@@ -6,6 +6,7 @@ vega per vol point, theta per calendar day. Vol is a decimal, ``t`` in years (AC
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -62,7 +63,9 @@ def payoff_at_expiry(legs: Sequence[PayoffLeg], prices: np.ndarray) -> np.ndarra
     total = np.zeros_like(prices)
     for leg in legs:
         intrinsic = (
-            np.maximum(prices - leg.strike, 0.0) if leg.option_type == "CE" else np.maximum(leg.strike - prices, 0.0)
+            np.maximum(prices - leg.strike, 0.0)
+            if leg.option_type == "CE"
+            else np.maximum(leg.strike - prices, 0.0)
         )
         total += leg.side * leg.quantity * (intrinsic - leg.premium)
     return total
@@ -111,7 +114,7 @@ def compute_pop(
         return float(ndtr((math.log(x) - mu) / sd))
 
     prob = 0.0
-    for a, b in zip(edges[:-1], edges[1:], strict=True):
+    for a, b in itertools.pairwise(edges):
         mid = (a + b) / 2 if math.isfinite(b) else (a * 1.5 if a > 0 else spot)
         if payoff_at_expiry(legs, np.array([mid]))[0] > 0:
             prob += cdf(b) - cdf(a)

@@ -94,7 +94,7 @@ def vwap(candles: pd.DataFrame) -> pd.Series:
         _require_finite(candles[c], c)
     typical = (candles["high"] + candles["low"] + candles["close"]) / 3.0
     idx = candles.index
-    days = (idx.tz_convert(IST) if isinstance(idx, pd.DatetimeIndex) and idx.tz is not None else idx)
+    days = idx.tz_convert(IST) if isinstance(idx, pd.DatetimeIndex) and idx.tz is not None else idx
     session = pd.Series(pd.DatetimeIndex(days).date, index=candles.index)
     pv = (typical * candles["volume"]).groupby(session).cumsum()
     vol = candles["volume"].groupby(session).cumsum()
@@ -121,8 +121,12 @@ def supertrend(candles: pd.DataFrame, window: int = 10, multiplier: float = 3.0)
         up[start] = close[start] >= hl2[start]
         line[start] = final_l[start] if up[start] else final_u[start]
         for i in range(start + 1, n):
-            final_u[i] = upper[i] if upper[i] < final_u[i - 1] or close[i - 1] > final_u[i - 1] else final_u[i - 1]
-            final_l[i] = lower[i] if lower[i] > final_l[i - 1] or close[i - 1] < final_l[i - 1] else final_l[i - 1]
+            final_u[i] = (
+                upper[i] if upper[i] < final_u[i - 1] or close[i - 1] > final_u[i - 1] else final_u[i - 1]
+            )
+            final_l[i] = (
+                lower[i] if lower[i] > final_l[i - 1] or close[i - 1] < final_l[i - 1] else final_l[i - 1]
+            )
             if up[i - 1]:
                 up[i] = close[i] >= final_l[i]
             else:

@@ -21,7 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.special import erfcx
 
-from core.analytics.black import black76_price, forward, normalised_otm
+from core.analytics.black import black76_price, forward
 
 Array = npt.NDArray[np.float64]
 _SQRT2 = math.sqrt(2.0)

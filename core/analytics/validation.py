@@ -53,7 +53,11 @@ def _stale(ts: datetime | None, now: datetime | None, max_age: timedelta) -> str
     if ts.tzinfo is None:
         return "timestamp is naive (no time zone)"
     age = now - ts
-    return f"data is {age.total_seconds():.0f}s old (limit {max_age.total_seconds():.0f}s)" if age > max_age else None
+    return (
+        f"data is {age.total_seconds():.0f}s old (limit {max_age.total_seconds():.0f}s)"
+        if age > max_age
+        else None
+    )
 
 
 def validate_option_chain(
@@ -109,7 +113,7 @@ def validate_strike_data(row: Mapping[str, Any]) -> ValidationResult:
         if v is not None and not _finite(v) and not (isinstance(v, float) and math.isnan(v)):
             r.error(f"{side} is not a number")
     bid, ask = row.get("bid"), row.get("ask")
-    if _finite(bid) and _finite(ask) and float(bid) > float(ask) > 0:
+    if bid is not None and ask is not None and _finite(bid) and _finite(ask) and float(bid) > float(ask) > 0:
         r.error("bid above ask (crossed quote)")
     return r
 
@@ -191,7 +195,7 @@ def validate_trade_suggestion(s: Mapping[str, Any]) -> ValidationResult:
     if not _finite(s.get("max_loss")):
         r.error("max loss must be a finite number (defined risk only)")
     score = s.get("score")
-    if not _finite(score) or not 0 <= float(score) <= 100:
+    if score is None or not _finite(score) or not 0 <= float(score) <= 100:
         r.error("score must be within 0-100")
     for i, leg in enumerate(legs):
         if not _finite(leg.get("price")) or float(leg["price"]) < 0:

@@ -26,14 +26,17 @@ MAX_AGE_BUSINESS_DAYS = 2
 
 def close_to_close_vol(close: pd.Series, window: int = 20) -> pd.Series:
     """Rolling annualised standard deviation of log returns (decimal)."""
-    returns = np.log(close.astype(float)).diff()
-    return returns.rolling(window, min_periods=window).std(ddof=1) * math.sqrt(TRADING_DAYS)
+    returns = pd.Series(np.log(close.to_numpy(float)), index=close.index).diff()
+    out: pd.Series = returns.rolling(window, min_periods=window).std(ddof=1) * math.sqrt(TRADING_DAYS)
+    return out
 
 
 def parkinson_vol(high: pd.Series, low: pd.Series, window: int = 20) -> pd.Series:
     """Rolling Parkinson (high-low range) volatility, annualised (decimal)."""
-    hl = np.log(high.astype(float) / low.astype(float)) ** 2
-    return np.sqrt(hl.rolling(window, min_periods=window).mean() / (4 * math.log(2)) * TRADING_DAYS)
+    hl = pd.Series(np.log(high.to_numpy(float) / low.to_numpy(float)) ** 2, index=high.index)
+    variance = hl.rolling(window, min_periods=window).mean() / (4 * math.log(2)) * TRADING_DAYS
+    out: pd.Series = variance.pow(0.5)
+    return out
 
 
 def align_vix(nifty_close: pd.Series, vix_close: pd.Series) -> tuple[pd.Series, list[str]]:
@@ -76,15 +79,18 @@ def iv_rank(history: pd.Series, current: float | None) -> float | None:
     return float(np.clip((current - values.min()) / (values.max() - values.min()) * 100.0, 0.0, 100.0))
 
 
-def classify_regime(
-    iv_pct: float | None, vix_pct: float | None, rv_pct: float | None
-) -> VolRegime:
+def classify_regime(iv_pct: float | None, vix_pct: float | None, rv_pct: float | None) -> VolRegime:
     """Regime from the mean of the three percentiles: <20 low, <45 normal, <70 elevated, <90 high,
     else extreme. UNKNOWN when any input is unknown (no neutral fallback)."""
     if iv_pct is None or vix_pct is None or rv_pct is None:
         return VolRegime.UNKNOWN
     score = (iv_pct + vix_pct + rv_pct) / 3.0
-    for bound, regime in ((20, VolRegime.LOW), (45, VolRegime.NORMAL), (70, VolRegime.ELEVATED), (90, VolRegime.HIGH)):
+    for bound, regime in (
+        (20, VolRegime.LOW),
+        (45, VolRegime.NORMAL),
+        (70, VolRegime.ELEVATED),
+        (90, VolRegime.HIGH),
+    ):
         if score < bound:
             return regime
     return VolRegime.EXTREME

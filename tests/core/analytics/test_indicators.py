@@ -76,7 +76,9 @@ def test_vwap_is_anchored_to_each_session():
 def test_supertrend_direction_follows_a_strong_trend():
     idx = pd.date_range("2026-11-25 09:15", periods=60, freq="1min", tz="Asia/Kolkata")
     close = np.linspace(25000, 25600, 60)
-    c = pd.DataFrame({"open": close - 2, "high": close + 5, "low": close - 5, "close": close, "volume": 1.0}, index=idx)
+    c = pd.DataFrame(
+        {"open": close - 2, "high": close + 5, "low": close - 5, "close": close, "volume": 1.0}, index=idx
+    )
     st = supertrend(c)
     assert st["up"].iloc[-1]
     assert st["supertrend"].iloc[-1] < close[-1]
@@ -85,12 +87,14 @@ def test_supertrend_direction_follows_a_strong_trend():
 def test_nan_prices_are_refused_not_propagated():
     c = _candles()
     c.iloc[50, c.columns.get_loc("close")] = np.nan
-    with pytest.raises(DataValidationError, match="NaN|missing"):
+    with pytest.raises(DataValidationError, match=r"NaN|missing"):
         ema(c["close"], 9)
     clean, dropped = clean_candles(c)
-    assert dropped == 1 and len(clean) == len(c) - 1
+    assert dropped == 1
+    assert len(clean) == len(c) - 1
     tech = compute_technicals(c)
-    assert tech is not None and np.isfinite(tech.rsi)
+    assert tech is not None
+    assert np.isfinite(tech.rsi)
 
 
 def test_technicals_of_no_candles_is_none():

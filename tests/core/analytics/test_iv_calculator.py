@@ -70,7 +70,8 @@ def test_tiny_premiums_on_a_25000_spot_are_solved_exactly():
     sigma = np.array([0.11, 0.13, 0.16, 0.19, 0.22])
     t = 3 / 365
     prices = bs_price_vec(25000, strikes, t, sigma, R, Q, calls)
-    assert (prices < 0.05).all() and (prices > 0).all()
+    assert (prices < 0.05).all()
+    assert (prices > 0).all()
     res = implied_volatilities(prices, 25000, strikes, t, R, Q, calls)
     assert (res.status == IVStatus.OK).all()
     assert np.abs(res.iv - sigma).max() <= 1e-12
@@ -117,11 +118,11 @@ def test_round_trip_reprices_to_a_few_ulps(strike, t, sigma, call):
         return
     vol = float(res.iv[0])
     again = float(bs_price_vec(25000, strike, t, vol, R, Q, call))
-    # A few ulps of the price, plus what a 1e-13 relative error in sigma moves it by: the log-space
+    # A few ulps of the price (ITM prices pass through parity terms), plus what a 1e-13 relative error in sigma moves it by: the log-space
     # solver is exact in sigma to that level (far inside the 1e-12 target), and deep OTM prices such
     # as 1e-200 change by thousands of ulps per ulp of sigma.
     vega = float(greeks(25000, strike, t, vol, R, Q, call)["vega"]) * 100.0
-    assert abs(again - price) <= 8 * np.spacing(price) + vega * vol * 1e-13
+    assert abs(again - price) <= 32 * np.spacing(price) + vega * vol * 1e-13
 
 
 @settings(max_examples=200, deadline=None)

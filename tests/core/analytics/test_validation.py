@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -19,15 +19,31 @@ from core.analytics.validation import (
 )
 from core.domain.market import Technicals, VolSnapshot
 
-NOW = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 
 def _chain(**overrides):
     rows = [
-        {"strike": 25000.0, "option_type": "CE", "bid": 100.0, "ask": 101.0, "ltp": 100.5, "oi": 10, "volume": 5,
-         "quote_time": NOW},
-        {"strike": 25000.0, "option_type": "PE", "bid": 90.0, "ask": 91.0, "ltp": 90.5, "oi": 12, "volume": 4,
-         "quote_time": NOW},
+        {
+            "strike": 25000.0,
+            "option_type": "CE",
+            "bid": 100.0,
+            "ask": 101.0,
+            "ltp": 100.5,
+            "oi": 10,
+            "volume": 5,
+            "quote_time": NOW,
+        },
+        {
+            "strike": 25000.0,
+            "option_type": "PE",
+            "bid": 90.0,
+            "ask": 91.0,
+            "ltp": 90.5,
+            "oi": 12,
+            "volume": 4,
+            "quote_time": NOW,
+        },
     ]
     frame = pd.DataFrame(rows)
     for k, v in overrides.items():
@@ -39,7 +55,9 @@ def test_merge_combines_errors_and_validity():
     a = ValidationResult().warn("w")
     b = ValidationResult().error("e")
     m = a.merge(b)
-    assert not m.valid and m.errors == ["e"] and m.warnings == ["w"]
+    assert not m.valid
+    assert m.errors == ["e"]
+    assert m.warnings == ["w"]
 
 
 def test_good_chain_passes():
@@ -53,7 +71,8 @@ def test_chain_problems_are_named():
     dup = pd.concat([_chain(), _chain().iloc[:1]])
     assert "duplicate" in validate_option_chain(dup).errors[0]
     stale = validate_option_chain(_chain(), now=NOW + timedelta(minutes=10))
-    assert not stale.valid and "old" in stale.errors[0]
+    assert not stale.valid
+    assert "old" in stale.errors[0]
     assert "lacks columns" in validate_option_chain(pd.DataFrame({"strike": [1.0]})).errors[0]
 
 
@@ -82,14 +101,19 @@ def test_vol_snapshot_unknown_is_an_error_not_a_neutral_value():
 def test_technicals():
     t = Technicals(25000, None, None, None, 55, 20, None, None, None, None, NOW)
     assert validate_technicals(t).valid
-    assert not validate_technicals(Technicals(25000, None, None, None, 120, 20, None, None, None, None, NOW)).valid
+    assert not validate_technicals(
+        Technicals(25000, None, None, None, 120, 20, None, None, None, None, NOW)
+    ).valid
     assert not validate_technicals(None).valid
 
 
 def test_candles():
     idx = pd.date_range("2026-11-25 09:15", periods=3, freq="1min", tz="Asia/Kolkata")
-    good = pd.DataFrame({"open": [10, 11, 12], "high": [11, 12, 13], "low": [9, 10, 11], "close": [11, 12, 12.5]},
-                        index=idx, dtype=float)
+    good = pd.DataFrame(
+        {"open": [10, 11, 12], "high": [11, 12, 13], "low": [9, 10, 11], "close": [11, 12, 12.5]},
+        index=idx,
+        dtype=float,
+    )
     assert validate_candle_dataframe(good).valid
     bad = good.copy()
     bad.iloc[1, 3] = np.nan

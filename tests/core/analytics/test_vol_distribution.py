@@ -62,14 +62,22 @@ def test_vix_forward_fill_is_limited_to_five_days_and_coverage_warns():
     nifty = pd.Series(1.0, index=idx)
     vix = pd.Series([14.0], index=idx[:1])
     aligned, warnings = align_vix(nifty, vix)
-    assert aligned.iloc[5] == 14.0 and np.isnan(aligned.iloc[6])
-    assert warnings and "below 80%" in warnings[0]
+    assert aligned.iloc[5] == 14.0
+    assert np.isnan(aligned.iloc[6])
+    assert warnings
+    assert "below 80%" in warnings[0]
 
 
 @pytest.mark.parametrize(
     ("pcts", "regime"),
-    [((10, 10, 10), VolRegime.LOW), ((40, 40, 40), VolRegime.NORMAL), ((60, 60, 60), VolRegime.ELEVATED),
-     ((80, 85, 80), VolRegime.HIGH), ((95, 95, 95), VolRegime.EXTREME), ((None, 50, 50), VolRegime.UNKNOWN)],
+    [
+        ((10, 10, 10), VolRegime.LOW),
+        ((40, 40, 40), VolRegime.NORMAL),
+        ((60, 60, 60), VolRegime.ELEVATED),
+        ((80, 85, 80), VolRegime.HIGH),
+        ((95, 95, 95), VolRegime.EXTREME),
+        ((None, 50, 50), VolRegime.UNKNOWN),
+    ],
 )
 def test_classify_regime(pcts, regime):
     assert classify_regime(*pcts) is regime
@@ -79,7 +87,8 @@ def test_snapshot_from_fresh_history_is_known():
     nifty, vix = _daily()
     iv_hist = pd.Series(np.linspace(0.09, 0.2, 120))
     snap = build_vol_snapshot(nifty, vix, iv_hist, date(2026, 11, 25), CAL, iv_atm=0.15)
-    assert snap.known and snap.regime is not VolRegime.UNKNOWN
+    assert snap.known
+    assert snap.regime is not VolRegime.UNKNOWN
     assert 0 <= snap.iv_percentile <= 100
     assert snap.rv_20d > 0
 
@@ -87,7 +96,9 @@ def test_snapshot_from_fresh_history_is_known():
 def test_snapshot_without_iv_history_has_unknown_iv_and_regime():
     nifty, vix = _daily()
     snap = build_vol_snapshot(nifty, vix, pd.Series(dtype=float), date(2026, 11, 25), CAL, iv_atm=0.15)
-    assert snap.iv_percentile is None and snap.regime is VolRegime.UNKNOWN and not snap.known
+    assert snap.iv_percentile is None
+    assert snap.regime is VolRegime.UNKNOWN
+    assert not snap.known
 
 
 def test_data_older_than_two_business_days_is_rejected():
