@@ -10,9 +10,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 
 from core.persistence.db import make_engine, normalise_url
+
+# ---- hypothesis: CI runs a fixed example sequence so a red run is reproducible -----------------
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 # ---- network guard ------------------------------------------------------------------------------
 _real_connect = socket.socket.connect

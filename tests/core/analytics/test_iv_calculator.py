@@ -118,11 +118,14 @@ def test_round_trip_reprices_to_a_few_ulps(strike, t, sigma, call):
         return
     vol = float(res.iv[0])
     again = float(bs_price_vec(25000, strike, t, vol, R, Q, call))
-    # A few ulps of the price (ITM prices pass through parity terms), plus what a 1e-13 relative error in sigma moves it by: the log-space
-    # solver is exact in sigma to that level (far inside the 1e-12 target), and deep OTM prices such
-    # as 1e-200 change by thousands of ulps per ulp of sigma.
+    # sigma is exact to 1e-12 (the target); the price it gives back differs from the input by no more
+    # than what that sigma error moves it, plus a few ulps of the price for the parity terms.
+    # (Near the money with sigma*sqrt(t) < 0.05 the normalised price loses ~2 digits to cancellation,
+    # so a 1-ulp repricing is not promised there; see the issue 3 note.)
     vega = float(greeks(25000, strike, t, vol, R, Q, call)["vega"]) * 100.0
-    assert abs(again - price) <= 32 * np.spacing(price) + vega * vol * 1e-13
+    assert abs(again - price) <= 128 * np.spacing(price) + vega * 1e-12
+    if price > 1e-300:  # below that the float64 price itself has only a few significant digits
+        assert abs(vol - sigma) <= 1e-12 or vega * 1e-12 < 64 * np.spacing(price)
 
 
 @settings(max_examples=200, deadline=None)
