@@ -1,0 +1,225 @@
+"""The snapshot engine (seed: ``core/engine.py``): gathers every source at once into a MarketSnapshot.
+
+Sources are awaited together with ``asyncio.gather(..., return_exceptions=True)``: one failing source
+never takes the others down; each failure is logged with its source and kept in the snapshot's
+``parts`` as FAILED. Freshness of each part is judged against ``EngineConfig.staleness``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+
+import pandas as pd
+
+from core.analytics.chain import analyse_chain, enrich_chain, time_to_expiry
+from core.analytics.indicators import compute_technicals
+from core.analytics.vol_distribution import build_vol_snapshot
+from core.clock import IST
+from core.config.schema import NiftyConfig
+from core.domain.market import (
+    ChainSnapshot,
+    DataStatus,
+    GlobalCue,
+    IndexQuote,
+    MarketSnapshot,
+    PartInfo,
+    Technicals,
+    VolSnapshot,
+)
+from core.errors import DataValidationError, TradingBlockedError
+from core.market_hours import NSECalendar
+from core.marketdata.ports import INDIA_VIX, NIFTY, MarketDataSource
+
+log = logging.getLogger(__name__)
+
+TRADING_PARTS = ("spot", "vix", "chain", "vol")
+
+
+class IVHistoryProvider(Protocol):
+    def iv_history(self, now: datetime, days: int = 252) -> pd.Series: ...
+
+
+@dataclass(frozen=True)
+class _Failure:
+    error: BaseException
+
+    @property
+    def text(self) -> str:
+        return f"{type(self.error).__name__}: {self.error}"
+
+
+class SnapshotEngine:
+    """Builds one MarketSnapshot from a MarketDataSource with the analytics core."""
+
+    def __init__(
+        self,
+        source: MarketDataSource,
+        calendar: NSECalendar,
+        config: NiftyConfig,
+        iv_history: IVHistoryProvider | None = None,
+    ) -> None:
+        self.source = source
+        self.calendar = calendar
+        self.config = config
+        self.iv_history = iv_history
+
+    async def _safe(self, what: str, coro: Any) -> Any:
+        try:
+            return await coro
+        except Exception as exc:  # a failing source is data, not a crash
+            log.warning("source %s failed for %s: %s", self.source.name, what, exc)
+            return _Failure(exc)
+
+    def _status(self, as_of: datetime | None, limit_seconds: int, now: datetime) -> DataStatus:
+        if as_of is None:
+            return DataStatus.UNKNOWN
+        market_open = self.calendar.is_market_open(now)
+        if not market_open:
+            return DataStatus.FRESH  # outside the session the last close is the freshest there is
+        return DataStatus.FRESH if (now - as_of).total_seconds() <= limit_seconds else DataStatus.STALE
+
+    def _chain_expiries(self, expiries: list[date]) -> list[date]:
+        desk = self.config.options_desk
+        weekly = expiries[: desk.weekly_expiries]
+        monthly = [e for e in expiries if self.calendar.monthly_expiry(e.year, e.month) == e]
+        return sorted({*weekly, *monthly[: desk.monthly_expiries]})
+
+    async def build(self, now: datetime) -> MarketSnapshot:
+        if now.tzinfo is None:
+            raise ValueError("build needs an aware datetime")
+        src, limits = self.source, self.config.engine.staleness
+        spot, vix, expiries, candles, nifty_d, vix_d, cues = await asyncio.gather(
+            self._safe("spot", src.index_quote(NIFTY, now)),
+            self._safe("vix", src.index_quote(INDIA_VIX, now)),
+            self._safe("expiries", src.expiries(now)),
+            self._safe("candles", src.candles(now)),
+            self._safe("nifty daily", src.daily_history(NIFTY, now, 300)),
+            self._safe("vix daily", src.daily_history(INDIA_VIX, now, 300)),
+            self._safe("global cues", src.global_cues(now)),
+        )
+        parts: dict[str, PartInfo] = {}
+        name = src.name
+
+        def part(key: str, value: Any, as_of: datetime | None, limit: int) -> None:
+            if isinstance(value, _Failure):
+                parts[key] = PartInfo(name, DataStatus.FAILED, None, value.text)
+            else:
+                parts[key] = PartInfo(name, self._status(as_of, limit, now), as_of)
+
+        spot_q = spot if isinstance(spot, IndexQuote) else None
+        vix_q = vix if isinstance(vix, IndexQuote) else None
+        part("spot", spot, spot_q.timestamp if spot_q else None, limits.spot_seconds)
+        part("vix", vix, vix_q.timestamp if vix_q else None, limits.vix_seconds)
+
+        chains: list[ChainSnapshot] = []
+        if spot_q is not None and isinstance(expiries, list):
+            chains, chain_info = await self._chains(spot_q, self._chain_expiries(expiries), now)
+            parts["chain"] = chain_info
+        else:
+            why = expiries.text if isinstance(expiries, _Failure) else "spot unavailable"
+            parts["chain"] = PartInfo(name, DataStatus.FAILED, None, why)
+
+        technicals: Technicals | None = None
+        if isinstance(candles, pd.DataFrame):
+            technicals = compute_technicals(candles) if not candles.empty else None
+            part("candles", candles, technicals.as_of if technicals else None, limits.candles_seconds)
+        else:
+            part("candles", candles, None, limits.candles_seconds)
+
+        global_cues = tuple(cues) if isinstance(cues, list) else ()
+        parts["global"] = (
+            PartInfo(name, DataStatus.FAILED, None, cues.text)
+            if isinstance(cues, _Failure)
+            else PartInfo(name, DataStatus.FRESH if global_cues else DataStatus.UNKNOWN, now)
+        )
+
+        vol = self._vol(nifty_d, vix_d, chains, now)
+        parts["vol"] = (
+            PartInfo(name, DataStatus.FRESH, now)
+            if vol is not None and vol.known
+            else PartInfo(name, DataStatus.UNKNOWN, None, "; ".join(vol.warnings) if vol else "no history")
+        )
+        return MarketSnapshot(
+            taken_at=now,
+            spot=spot_q,
+            vix=vix_q,
+            chains=tuple(chains),
+            candles=candles if isinstance(candles, pd.DataFrame) else None,
+            technicals=technicals,
+            global_cues=global_cues,
+            vol=vol,
+            parts=parts,
+        )
+
+    async def _chains(
+        self, spot: IndexQuote, expiries: list[date], now: datetime
+    ) -> tuple[list[ChainSnapshot], PartInfo]:
+        window = self.config.options_desk.strike_window
+        raw = await asyncio.gather(
+            *(self._safe(f"chain {e}", self.source.chain(e, spot.last, window, now)) for e in expiries)
+        )
+        eng = self.config.engine
+        out: list[ChainSnapshot] = []
+        errors: list[str] = []
+        newest: datetime | None = None
+        for expiry, frame in zip(expiries, raw, strict=True):
+            if isinstance(frame, _Failure):
+                errors.append(f"{expiry}: {frame.text}")
+                continue
+            t = time_to_expiry(now, expiry, self.calendar.fo_close_time(expiry))
+            enriched = enrich_chain(frame, spot.last, t, eng.risk_free_rate, eng.dividend_yield)
+            analytics = (
+                analyse_chain(enriched, spot.last, expiry, t, eng.risk_free_rate, eng.dividend_yield)
+                if len(enriched)
+                else None
+            )
+            out.append(ChainSnapshot("NIFTY", expiry, spot.last, now, enriched, analytics))
+            if len(frame):
+                stamp = pd.Timestamp(max(frame["quote_time"])).to_pydatetime()
+                newest = stamp if newest is None or stamp > newest else newest
+        if not out:
+            return out, PartInfo(self.source.name, DataStatus.FAILED, None, "; ".join(errors) or "no chains")
+        status = self._status(newest, self.config.engine.staleness.chain_seconds, now)
+        return out, PartInfo(self.source.name, status, newest, "; ".join(errors) or None)
+
+    def _vol(
+        self, nifty_d: Any, vix_d: Any, chains: list[ChainSnapshot], now: datetime
+    ) -> VolSnapshot | None:
+        if not isinstance(nifty_d, pd.DataFrame):
+            return None
+        vix_frame = vix_d if isinstance(vix_d, pd.DataFrame) else pd.DataFrame()
+        atm_iv = None
+        if chains and chains[0].analytics is not None:
+            atm_iv = chains[0].analytics.atm_iv
+        history = self.iv_history.iv_history(now) if self.iv_history is not None else pd.Series(dtype=float)
+        try:
+            return build_vol_snapshot(
+                nifty_d, vix_frame, history, now.astimezone(IST).date(), self.calendar, atm_iv
+            )
+        except DataValidationError as exc:
+            log.warning("vol snapshot unknown: %s", exc)
+            return None
+
+
+def require_fresh(snapshot: MarketSnapshot, parts: tuple[str, ...] = TRADING_PARTS) -> None:
+    """Raise TradingBlockedError naming every required part that is not fresh."""
+    problems = snapshot.stale_parts(parts)
+    if problems:
+        raise TradingBlockedError("Trading is blocked: market data is not fresh.", reasons=problems)
+
+
+def snapshot_age(snapshot: MarketSnapshot, now: datetime) -> timedelta:
+    return now - snapshot.taken_at
+
+
+def cue(snapshot: MarketSnapshot, symbol: str) -> GlobalCue | None:
+    return next((c for c in snapshot.global_cues if c.symbol == symbol), None)
+
+
+def finite(x: float | None) -> bool:
+    return x is not None and math.isfinite(x)
