@@ -4,6 +4,27 @@ Rows are persistence only; repositories map them to frozen domain types.
 """
 
 from core.persistence.models.base import Base
+from core.persistence.models.desk import (
+    ArchivedTradeRow,
+    EquityPointRow,
+    PositionLegRow,
+    PositionRow,
+    RiskStateRow,
+    SuggestionRow,
+    TradeDecisionRow,
+)
+from core.persistence.models.events import EventRow
 from core.persistence.models.meta import AppMeta
 
-__all__ = ["AppMeta", "Base"]
+__all__ = [
+    "AppMeta",
+    "ArchivedTradeRow",
+    "Base",
+    "EquityPointRow",
+    "EventRow",
+    "PositionLegRow",
+    "PositionRow",
+    "RiskStateRow",
+    "SuggestionRow",
+    "TradeDecisionRow",
+]

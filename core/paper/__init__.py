@@ -1,0 +1,1 @@
+"""The paper trading engine: fills, charges, exits, risk and the audit trail."""

@@ -1,0 +1,1 @@
+"""Algorithms, structure building, scoring and gates."""
