@@ -36,12 +36,24 @@ def normalise_url(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the driver, emit BEGIN (see _sqlite_begin).
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    """BEGIN IMMEDIATE for write units of work (execution option ``write=True``), plain BEGIN otherwise.
+
+    In WAL mode a deferred transaction that reads and then writes fails at once with SQLITE_BUSY when
+    another writer committed in between (the busy timeout does not help); taking the write lock up front
+    makes concurrent writers queue on the busy timeout instead.
+    """
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
 
 
 def make_engine(url: str, *, echo: bool = False, **kwargs: Any) -> Engine:
@@ -56,8 +68,7 @@ def make_engine(url: str, *, echo: bool = False, **kwargs: Any) -> Engine:
         connect_args.update(kwargs.pop("connect_args", {}))
         engine = create_engine(url, echo=echo, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        # SQLite's driver opens transactions lazily; BEGIN IMMEDIATE on write paths is done by callers
-        # that need it via ``write_session``.
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, echo=echo, **kwargs)
@@ -68,9 +79,15 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
+def transaction(factory: sessionmaker[Session], *, write: bool = True) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error.
+
+    ``write=True`` takes the write lock at the start on SQLite (BEGIN IMMEDIATE), so concurrent writers
+    wait for each other instead of failing; on PostgreSQL it changes nothing.
+    """
     with factory() as session, session.begin():
+        if write:
+            session.connection(execution_options={"write": True})
         yield session
 
 

@@ -37,6 +37,7 @@ from core.persistence.codec import (
     suggestion_from_dict,
     suggestion_payload,
 )
+from core.persistence.db import transaction
 from core.persistence.models.desk import (
     ArchivedTradeRow,
     EquityPointRow,
@@ -58,8 +59,9 @@ def fingerprint(s: Suggestion) -> str:
 
 
 @contextmanager
-def desk_uow(factory: sessionmaker[Session]) -> Iterator[DeskRepository]:
-    with factory() as session, session.begin():
+def desk_uow(factory: sessionmaker[Session], *, write: bool = True) -> Iterator[DeskRepository]:
+    """A unit of work over the desk tables (see ``core.persistence.db.transaction``)."""
+    with transaction(factory, write=write) as session:
         yield DeskRepository(session)
 
 

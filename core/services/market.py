@@ -1,0 +1,66 @@
+"""The market service: builds snapshots with the engine, keeps the latest, and tells listeners.
+
+Every front end asks this service, so a /chain, a scan and the position monitor within the same
+minute share one snapshot instead of each calling the sources. Concurrent callers wait for the one build
+in flight. Listeners (IV history, the recorder, the stale-data alert) run after each build; a failing
+listener is logged and never fails the snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from core.clock import Clock
+from core.domain.market import MarketSnapshot
+from core.marketdata.engine import SnapshotEngine
+
+log = logging.getLogger(__name__)
+
+SnapshotListener = Callable[[MarketSnapshot], Awaitable[None] | None]
+
+
+class MarketService:
+    def __init__(self, engine: SnapshotEngine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
+        self._latest: MarketSnapshot | None = None
+        self._lock = asyncio.Lock()
+        self._listeners: list[SnapshotListener] = []
+
+    def add_listener(self, listener: SnapshotListener) -> None:
+        self._listeners.append(listener)
+
+    @property
+    def latest(self) -> MarketSnapshot | None:
+        return self._latest
+
+    def _young(self, now: datetime, max_age_seconds: float) -> MarketSnapshot | None:
+        s = self._latest
+        if s is not None and 0 <= (now - s.taken_at).total_seconds() <= max_age_seconds:
+            return s
+        return None
+
+    async def snapshot(self, *, max_age_seconds: float = 0.0) -> MarketSnapshot:
+        """A snapshot no older than ``max_age_seconds`` (0: always a new build)."""
+        now = self.clock.now()
+        young = self._young(now, max_age_seconds)
+        if young is not None:
+            return young
+        async with self._lock:
+            now = self.clock.now()
+            young = self._young(now, max_age_seconds) if max_age_seconds > 0 else None
+            if young is not None:
+                return young
+            snap = await self.engine.build(now)
+            self._latest = snap
+        for listener in list(self._listeners):
+            try:
+                result = listener(snap)
+                if result is not None:
+                    await result
+            except Exception:
+                log.exception("snapshot listener failed")
+        return snap
