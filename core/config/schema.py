@@ -170,6 +170,15 @@ class NiftyConfig(_Model):
     alerts: AlertsConfig = AlertsConfig()
     recording: RecordingConfig = RecordingConfig()
 
+    @field_validator("algorithms", mode="before")
+    @classmethod
+    def _merge_default_algorithms(cls, value: object) -> object:
+        """A file that configures one algorithm keeps the others at their defaults (disable one with
+        ``enabled: false``), so adding a section never silently switches the rest off."""
+        if isinstance(value, dict):
+            return {**_default_algorithms(), **value}
+        return value
+
     @field_validator("algorithms")
     @classmethod
     def _known_algorithms(cls, value: dict[str, AlgorithmConfig]) -> dict[str, AlgorithmConfig]:

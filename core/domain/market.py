@@ -151,6 +151,7 @@ class Technicals:
     bb_upper: float | None
     bb_lower: float | None
     as_of: datetime
+    daily_atr: float | None = None  # Wilder ATR(14) on daily bars, index points (for strike buffers)
 
 
 @dataclass(frozen=True)

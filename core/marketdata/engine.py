@@ -10,14 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 import pandas as pd
 
 from core.analytics.chain import analyse_chain, enrich_chain, time_to_expiry
-from core.analytics.indicators import compute_technicals
+from core.analytics.indicators import atr, compute_technicals
 from core.analytics.vol_distribution import build_vol_snapshot
 from core.clock import IST
 from core.config.schema import NiftyConfig
@@ -127,6 +127,8 @@ class SnapshotEngine:
         technicals: Technicals | None = None
         if isinstance(candles, pd.DataFrame):
             technicals = compute_technicals(candles) if not candles.empty else None
+            if technicals is not None and isinstance(nifty_d, pd.DataFrame):
+                technicals = replace(technicals, daily_atr=daily_atr(nifty_d))
             part("candles", candles, technicals.as_of if technicals else None, limits.candles_seconds)
         else:
             part("candles", candles, None, limits.candles_seconds)
@@ -204,6 +206,18 @@ class SnapshotEngine:
         except DataValidationError as exc:
             log.warning("vol snapshot unknown: %s", exc)
             return None
+
+
+def daily_atr(daily: pd.DataFrame, window: int = 14) -> float | None:
+    """Wilder ATR on daily bars (close, high, low); None with too little or unusable history."""
+    needed = {"close", "high", "low"}
+    if not needed <= set(daily.columns) or len(daily) < window:
+        return None
+    bars = daily[["high", "low", "close"]].dropna()
+    if len(bars) < window:
+        return None
+    value = float(atr(bars, window).iloc[-1])
+    return value if math.isfinite(value) and value > 0 else None
 
 
 def require_fresh(snapshot: MarketSnapshot, parts: tuple[str, ...] = TRADING_PARTS) -> None:
