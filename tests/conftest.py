@@ -150,3 +150,28 @@ def engine(empty_engine: Engine) -> Engine:
 
     upgrade(empty_engine)
     return empty_engine
+
+
+@pytest.fixture
+def empty_engine_factory(request: pytest.FixtureRequest, tmp_path: Any, empty_engine: Engine) -> Any:
+    """Makes further migrated databases on the same backend as ``empty_engine`` (for copy tests)."""
+    from core.persistence.db import upgrade
+
+    made: list[tuple[Engine, str | None]] = []
+    backend = empty_engine.dialect.name
+
+    def make() -> Engine:
+        if backend == "sqlite":
+            eng = make_engine(f"sqlite:///{tmp_path / f'extra{len(made)}.db'}")
+            made.append((eng, None))
+        else:
+            eng, schema = _fresh_postgres_schema()
+            made.append((eng, schema))
+        upgrade(eng)
+        return eng
+
+    yield make
+    for eng, schema in made:
+        eng.dispose()
+        if schema:
+            _drop_postgres_schema(schema)

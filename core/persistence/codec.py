@@ -18,7 +18,11 @@ from core.domain.trading import (
     Action,
     Charges,
     ExitPlan,
+    ExitReason,
     GateResult,
+    Position,
+    PositionLeg,
+    PositionStatus,
     ScoreComponent,
     StrategyKind,
     Structure,
@@ -274,3 +278,97 @@ def charges_from_dict(d: Mapping[str, Any] | None, where: str = "charges") -> Ch
     if not d:
         return Charges()
     return Charges(**{name: _field(d, name, to_decimal, where) for name in _CHARGE_FIELDS})
+
+
+# ---- positions --------------------------------------------------------------------------------
+def position_to_dict(p: Position) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "suggestion_id": p.suggestion_id,
+        "algorithm": p.algorithm,
+        "kind": p.kind.value,
+        "expiry": p.expiry.isoformat(),
+        "lots": p.lots,
+        "lot_size": p.lot_size,
+        "status": p.status.value,
+        "opened_at": _iso(p.opened_at),
+        "opened_by": p.opened_by,
+        "closed_at": _iso(p.closed_at),
+        "exit_reason": p.exit_reason.value if p.exit_reason else None,
+        "exit_plan": exit_plan_to_dict(p.exit_plan),
+        "sessions_held": p.sessions_held,
+        "last_session_date": _iso(p.last_session_date),
+        "marked_at": _iso(p.marked_at),
+        "max_loss": str(p.max_loss),
+        "margin": str(p.margin),
+        "entry_charges": charges_to_dict(p.entry_charges),
+        "exit_charges": charges_to_dict(p.exit_charges),
+        "legs": [
+            {
+                "contract": contract_to_dict(leg.contract),
+                "action": leg.action.value,
+                "quantity": leg.quantity,
+                "entry_price": str(leg.entry_price),
+                "exit_price": _dec(leg.exit_price),
+                "mark": _dec(leg.mark),
+            }
+            for leg in p.legs
+        ],
+    }
+
+
+def position_from_dict(d: Mapping[str, Any], where: str = "position") -> Position:
+    legs_data = _field(d, "legs", list, where)
+    if not legs_data:
+        raise StateError(f"{where}: a position needs legs")
+    legs = []
+    for i, leg in enumerate(legs_data):
+        w = f"{where}.legs[{i}]"
+        if not isinstance(leg, dict):
+            raise StateError(f"{w}: not an object")
+        quantity = _field(leg, "quantity", int, w)
+        if quantity <= 0:
+            raise StateError(f"{w}: quantity must be positive")
+        legs.append(
+            PositionLeg(
+                contract=contract_from_dict(_field(leg, "contract", dict, w), f"{w}.contract"),
+                action=_field(leg, "action", Action, w),
+                quantity=quantity,
+                entry_price=_field(leg, "entry_price", to_decimal, w),
+                exit_price=_opt(leg, "exit_price", to_decimal, w),
+                mark=_opt(leg, "mark", to_decimal, w),
+            )
+        )
+    status = _field(d, "status", PositionStatus, where)
+    closed_at = _opt(d, "closed_at", _aware, where)
+    exit_reason = _opt(d, "exit_reason", ExitReason, where)
+    if status is PositionStatus.CLOSED and (closed_at is None or exit_reason is None):
+        raise StateError(f"{where}: a closed position needs closed_at and exit_reason")
+    if status is PositionStatus.CLOSED and any(leg.exit_price is None for leg in legs):
+        raise StateError(f"{where}: a closed position needs an exit price on every leg")
+    lots = _field(d, "lots", int, where)
+    if lots <= 0:
+        raise StateError(f"{where}: lots must be positive")
+    return Position(
+        id=_field(d, "id", int, where),
+        suggestion_id=_opt(d, "suggestion_id", int, where),
+        algorithm=_field(d, "algorithm", str, where),
+        kind=_field(d, "kind", StrategyKind, where),
+        expiry=_field(d, "expiry", _day, where),
+        lots=lots,
+        lot_size=_field(d, "lot_size", int, where),
+        legs=tuple(legs),
+        exit_plan=exit_plan_from_dict(_field(d, "exit_plan", dict, where), f"{where}.exit_plan"),
+        opened_at=_field(d, "opened_at", _aware, where),
+        opened_by=_opt(d, "opened_by", int, where),
+        status=status,
+        entry_charges=charges_from_dict(d.get("entry_charges"), f"{where}.entry_charges"),
+        sessions_held=int(d.get("sessions_held", 0)),
+        last_session_date=_opt(d, "last_session_date", _day, where),
+        marked_at=_opt(d, "marked_at", _aware, where),
+        closed_at=closed_at,
+        exit_reason=exit_reason,
+        exit_charges=charges_from_dict(d.get("exit_charges"), f"{where}.exit_charges"),
+        max_loss=_field(d, "max_loss", to_decimal, where),
+        margin=_field(d, "margin", to_decimal, where),
+    )

@@ -224,102 +224,124 @@ class DeskService:
         )
 
     # ---- scan -----------------------------------------------------------------------------------------
+    def _candidates(
+        self, snap: MarketSnapshot, risk: RiskState, positions: Sequence[Position], now: datetime
+    ) -> tuple[list[AlgoResult], list[Suggestion]]:
+        """Every enabled algorithm's candidates as unsaved suggestions, each with its gate results."""
+        ttl = timedelta(minutes=self.config.paper_trading.suggestion_ttl_minutes)
+        results: list[AlgoResult] = []
+        out: list[Suggestion] = []
+        for algo in self.algorithms:
+            algo_cfg = self.config.algorithms.get(algo.name)
+            if algo_cfg is None or not algo_cfg.enabled:
+                continue
+            ctx = AlgoContext(now, self.calendar, self.config, algo_cfg, snap, risk, positions)
+            try:
+                result = algo.propose(ctx)
+            except NiftyBaseError as exc:
+                result = AlgoResult(algo.name, (), (exc.user_message,))
+            results.append(result)
+            for cand in result.candidates:
+                s = Suggestion(
+                    algorithm=algo.name,
+                    structure=cand.structure,
+                    lots=cand.lots,
+                    score=cand.score,
+                    components=cand.components,
+                    rationale=cand.rationale,
+                    gates=(),
+                    exit_plan=cand.exit_plan,
+                    regime=snap.vol.regime if snap.vol else VolRegime.UNKNOWN,
+                    created_at=now,
+                    expires_at=now + ttl,
+                    params=cand.params,
+                )
+                out.append(replace(s, gates=run_gates(self._gate_context(snap, risk, positions, s, now))))
+        return results, out
+
+    async def dry_scan(self) -> ScanReport:
+        """What a scan would suggest now, without storing, announcing or auditing anything."""
+        snap = await self.market.snapshot(max_age_seconds=30)
+        now = self.clock.now()
+        with self.factory() as session:
+            repo = DeskRepository(session)
+            risk, _ = self._risk(repo, now)
+            positions = repo.open_positions()
+            session.rollback()
+        results, cands = self._candidates(snap, risk, positions, now)
+        return ScanReport(
+            at=now,
+            created=tuple(s for s in cands if s.gates_passed),
+            skipped_duplicates=0,
+            results=tuple(results),
+            gate_failures=tuple((s.algorithm, s.gates) for s in cands if not s.gates_passed),
+        )
+
     async def scan(self) -> ScanReport:
         """Run every enabled algorithm on a fresh snapshot; store and announce the suggestions that
         pass the gates (candidates that fail are audited as skipped, with the gate reasons)."""
         snap = await self.market.snapshot(max_age_seconds=30)
         now = self.clock.now()
-        pt = self.config.paper_trading
-        ttl = timedelta(minutes=pt.suggestion_ttl_minutes)
         created: list[Suggestion] = []
         failures: list[tuple[str, tuple[GateResult, ...]]] = []
-        results: list[AlgoResult] = []
         duplicates = 0
         with desk_uow(self.factory) as repo:
             for sid in repo.expire_due(now):
                 self._expired(repo, sid, now)
             risk, _ = self._risk(repo, now)
             positions = repo.open_positions()
-            for algo in self.algorithms:
-                algo_cfg = self.config.algorithms.get(algo.name)
-                if algo_cfg is None or not algo_cfg.enabled:
-                    continue
-                ctx = AlgoContext(now, self.calendar, self.config, algo_cfg, snap, risk, positions)
-                try:
-                    result = algo.propose(ctx)
-                except NiftyBaseError as exc:
-                    result = AlgoResult(algo.name, (), (exc.user_message,))
-                results.append(result)
+            results, cands = self._candidates(snap, risk, positions, now)
+            regime = snap.vol.regime.value if snap.vol else None
+            for result in results:
                 if not result.candidates:
                     self._audit(
                         repo,
                         TradeDecisionLog(
                             at=now,
                             action=DecisionAction.SKIP,
-                            algorithm=algo.name,
+                            algorithm=result.algorithm,
                             outcome="no_candidate",
-                            regime=snap.vol.regime.value if snap.vol else None,
+                            regime=regime,
                             reason="; ".join(result.notes) or "no signal",
                         ),
                     )
-                for cand in result.candidates:
-                    s = Suggestion(
-                        algorithm=algo.name,
-                        structure=cand.structure,
-                        lots=cand.lots,
-                        score=cand.score,
-                        components=cand.components,
-                        rationale=cand.rationale,
-                        gates=(),
-                        exit_plan=cand.exit_plan,
-                        regime=snap.vol.regime if snap.vol else VolRegime.UNKNOWN,
-                        created_at=now,
-                        expires_at=now + ttl,
-                        params=cand.params,
-                    )
-                    gates = run_gates(self._gate_context(snap, risk, positions, s, now))
-                    s = replace(s, gates=gates)
-                    common = dict(
-                        at=now,
-                        algorithm=algo.name,
-                        strategy=s.structure.kind.value,
-                        regime=s.regime.value,
-                        score=s.score,
-                        lots=s.lots,
-                        gate_checks=_gates_json(gates),
-                        params=dict(s.params),
-                    )
-                    if not s.gates_passed:
-                        failures.append((algo.name, gates))
-                        reasons = [g.reason for g in gates if not g.passed]
-                        self._audit(
-                            repo,
-                            TradeDecisionLog(
-                                action=DecisionAction.SKIP,
-                                outcome="gates_failed",
-                                reason="; ".join(reasons),
-                                **common,
-                            ),
-                        )
-                        continue
-                    if repo.pending_with_fingerprint(fingerprint(s)) is not None:
-                        duplicates += 1
-                        continue
-                    stored = repo.add_suggestion(s)
-                    created.append(stored)
+            for s in cands:
+                common = dict(
+                    at=now,
+                    algorithm=s.algorithm,
+                    strategy=s.structure.kind.value,
+                    regime=s.regime.value,
+                    score=s.score,
+                    lots=s.lots,
+                    gate_checks=_gates_json(s.gates),
+                    params=dict(s.params),
+                )
+                if not s.gates_passed:
+                    failures.append((s.algorithm, s.gates))
+                    reasons = "; ".join(g.reason for g in s.gates if not g.passed)
                     self._audit(
                         repo,
                         TradeDecisionLog(
-                            action=DecisionAction.SUGGEST,
-                            outcome="pending",
-                            suggestion_id=stored.id,
-                            reason=s.rationale,
-                            **common,
+                            action=DecisionAction.SKIP, outcome="gates_failed", reason=reasons, **common
                         ),
                     )
-                    record_event(
-                        repo.session, EventKind.SUGGESTION_CREATED, now, {"suggestion_id": stored.id}
-                    )
+                    continue
+                if repo.pending_with_fingerprint(fingerprint(s)) is not None:
+                    duplicates += 1
+                    continue
+                stored = repo.add_suggestion(s)
+                created.append(stored)
+                self._audit(
+                    repo,
+                    TradeDecisionLog(
+                        action=DecisionAction.SUGGEST,
+                        outcome="pending",
+                        suggestion_id=stored.id,
+                        reason=s.rationale,
+                        **common,
+                    ),
+                )
+                record_event(repo.session, EventKind.SUGGESTION_CREATED, now, {"suggestion_id": stored.id})
         return ScanReport(
             at=now,
             created=tuple(created),
@@ -923,3 +945,17 @@ class DeskService:
                 {"action": "reset", "user_id": user_id, "detail": detail, "status": after.status.value},
             )
         return self.risk()
+
+    # ---- archive --------------------------------------------------------------------------------------
+    def archive(self, days: int | None = None) -> tuple[int, int]:
+        """Move closed trades older than ``days`` (default ``paper_trading.archive_after_days``) out of the
+        live tables; returns (positions archived, suggestions deleted). P&L totals include archived trades."""
+        from core.persistence.codec import position_to_dict
+
+        now = self.clock.now()
+        keep = days if days is not None else self.config.paper_trading.archive_after_days
+        cutoff = now - timedelta(days=keep)
+        with desk_uow(self.factory) as repo:
+            old = repo.closed_positions(until=cutoff)
+            payloads = {p.id: position_to_dict(p) for p in old}
+            return repo.archive_closed_before(cutoff, now, payloads)

@@ -1,0 +1,118 @@
+"""Read-only views: P&L by period, trade history, the decision audit, positions with marks."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.clock import IST, Clock
+from core.config.schema import NiftyConfig
+from core.domain.market import MarketSnapshot
+from core.domain.money import ZERO, paise
+from core.domain.trading import Position
+from core.paper.audit import TradeDecisionLog
+from core.paper.risk import equity, open_value
+from core.persistence.desk_repo import desk_uow
+from core.services.results import PnlReport, PositionView
+
+PERIODS = ("day", "week", "month", "all")
+
+
+def period_start(period: str, now: datetime) -> datetime:
+    """Start of the IST day, week (Monday) or month holding ``now``; 'all' is the epoch of the desk."""
+    local = now.astimezone(IST)
+    day = datetime.combine(local.date(), datetime.min.time(), IST)
+    if period == "day":
+        return day
+    if period == "week":
+        return day - timedelta(days=local.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    if period == "all":
+        return datetime(2000, 1, 1, tzinfo=IST)
+    raise ValueError(f"unknown period {period!r}; use one of {', '.join(PERIODS)}")
+
+
+def position_view(p: Position, snapshot: MarketSnapshot | None = None) -> PositionView:
+    """A position with its P&L per lot and, when the snapshot quotes every leg, its net delta and theta
+    for the whole position (delta in NIFTY points × units; theta in rupees per day)."""
+    delta: float | None = None
+    theta: float | None = None
+    chain = snapshot.chain(p.expiry) if snapshot is not None else None
+    if chain is not None and len(chain.frame):
+        rows = chain.frame.set_index("tradingsymbol")
+        try:
+            picked = [rows.loc[leg.contract.tradingsymbol] for leg in p.legs]
+            d = sum(
+                leg.action.sign * leg.quantity * float(r["delta"])
+                for leg, r in zip(p.legs, picked, strict=True)
+            )
+            th = sum(
+                leg.action.sign * leg.quantity * float(r["theta"])
+                for leg, r in zip(p.legs, picked, strict=True)
+            )
+            if math.isfinite(d) and math.isfinite(th):
+                delta, theta = d, th
+        except KeyError:
+            pass
+    per_lot = paise(p.unrealized_pnl / p.lots) if p.lots else ZERO
+    return PositionView(p, p.unrealized_pnl, per_lot, delta, theta, p.marked_at)
+
+
+class ReportService:
+    def __init__(self, *, factory: sessionmaker[Session], config: NiftyConfig, clock: Clock) -> None:
+        self.factory = factory
+        self.config = config
+        self.clock = clock
+
+    def positions(self, snapshot: MarketSnapshot | None = None) -> list[PositionView]:
+        with desk_uow(self.factory, write=False) as repo:
+            return [position_view(p, snapshot) for p in repo.open_positions()]
+
+    def pnl(self, period: str = "day") -> PnlReport:
+        now = self.clock.now()
+        since = period_start(period, now)
+        with desk_uow(self.factory, write=False) as repo:
+            closed = repo.closed_positions(since=since, until=now + timedelta(seconds=1))
+            opens = repo.open_positions()
+            realized_total = repo.realized_net_total()
+            curve = repo.equity_points(since=since)
+            archived_net = repo.realized_net_between(since, now + timedelta(seconds=1)) - paise(
+                sum((p.net_realized_pnl for p in closed), ZERO)
+            )
+        gross = paise(sum((p.realized_pnl for p in closed), ZERO))
+        charges = paise(sum((p.charges.total for p in closed), ZERO))
+        return PnlReport(
+            period=period,
+            since=since,
+            until=now,
+            gross_realized=gross,
+            charges=charges,
+            net_realized=paise(gross - charges + archived_net),
+            unrealized=open_value(opens),
+            trades_closed=len(closed),
+            wins=sum(1 for p in closed if p.net_realized_pnl > 0),
+            losses=sum(1 for p in closed if p.net_realized_pnl <= 0),
+            equity=equity(self.config.paper_trading.capital, realized_total, opens),
+            equity_curve=tuple(curve),
+            closed=tuple(closed),
+        )
+
+    def history(self, n: int = 10) -> list[Position]:
+        with desk_uow(self.factory, write=False) as repo:
+            return repo.closed_positions(limit=n)
+
+    def audit(
+        self,
+        n: int = 20,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        algorithm: str | None = None,
+        outcome: str | None = None,
+    ) -> list[TradeDecisionLog]:
+        with desk_uow(self.factory, write=False) as repo:
+            rows = repo.decisions(limit=n, since=since, until=until, algorithm=algorithm, outcome=outcome)
+            return [TradeDecisionLog.from_row(r) for r in rows]
