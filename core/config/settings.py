@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     telegram_chat_id: int | None = None
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = 8443
+    # Optional forum topics (message_thread_id) of TELEGRAM_CHAT_ID for each kind of push.
+    telegram_topic_briefs: int | None = None
+    telegram_topic_alerts: int | None = None
+    telegram_topic_approvals: int | None = None
 
     kite_api_key: SecretStr | None = None
     kite_api_secret: SecretStr | None = None
@@ -68,7 +74,14 @@ class Settings(BaseSettings):
             return [value]
         return value
 
-    @field_validator("metrics_port", "telegram_chat_id", mode="before")
+    @field_validator(
+        "metrics_port",
+        "telegram_chat_id",
+        "telegram_topic_briefs",
+        "telegram_topic_alerts",
+        "telegram_topic_approvals",
+        mode="before",
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value

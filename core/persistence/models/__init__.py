@@ -4,6 +4,7 @@ Rows are persistence only; repositories map them to frozen domain types.
 """
 
 from core.persistence.models.base import Base
+from core.persistence.models.bot import ChatPrefsRow, JobRunRow, OutboxMessageRow, StrangerRow
 from core.persistence.models.desk import (
     ArchivedTradeRow,
     EquityPointRow,
@@ -20,11 +21,15 @@ __all__ = [
     "AppMeta",
     "ArchivedTradeRow",
     "Base",
+    "ChatPrefsRow",
     "EquityPointRow",
     "EventRow",
+    "JobRunRow",
+    "OutboxMessageRow",
     "PositionLegRow",
     "PositionRow",
     "RiskStateRow",
+    "StrangerRow",
     "SuggestionRow",
     "TradeDecisionRow",
 ]

@@ -1,0 +1,1 @@
+"""Telegram handlers, one module per command family; each only parses, calls a service and renders."""

@@ -1,0 +1,123 @@
+"""/suggest (alias /scan), /pending, /approve <id>, /reject <id>, and the suggestion buttons."""
+
+from __future__ import annotations
+
+from telegram import CallbackQuery, Update
+from telegram.ext import ContextTypes
+
+from bot.context import BotContext
+from bot.handlers.common import command, no_args, one_int, send, user_label
+from bot.render.callbacks import CallbackAction, SuggestionCallback
+from bot.render.charts import suggestion_payoff_chart
+from bot.render.help import Role
+from bot.render.message import Reply, photo_reply
+from bot.render.suggestions import decision_edit, pending_list, suggestion_details, suggestion_message
+from bot.render.text import esc
+from core.services.results import Outcome, ScanReport
+
+
+def scan_summary(report: ScanReport) -> Reply:
+    lines = []
+    if report.created:
+        ids = ", ".join(f"#{s.id}" for s in report.created)
+        lines.append(f"🧭 <b>{len(report.created)} new suggestion(s)</b>: {ids} (sent to the desk chat; /pending lists them)")
+    for result in report.results:
+        if not result.candidates:
+            why = "; ".join(result.notes) or "no signal"
+            lines.append(f"• <b>{esc(result.algorithm)}</b>: no trade ({esc(why)})")
+    for algo, gates in report.gate_failures:
+        failed = "; ".join(g.reason for g in gates if not g.passed)
+        lines.append(f"• <b>{esc(algo)}</b>: candidate blocked ({esc(failed)})")
+    if report.skipped_duplicates:
+        lines.append(f"• {report.skipped_duplicates} idea(s) already pending")
+    return Reply("\n".join(lines) or "No suggestions.")
+
+
+@command("suggest", Role.TRADER)
+async def suggest(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotContext) -> None:
+    """Run the algorithms now; new suggestions arrive as messages with Approve / Reject buttons."""
+    no_args(context)
+    report = await bc.app.desk.scan()
+    await send(update, scan_summary(report))
+    if bc.wake_outbox is not None:
+        await bc.wake_outbox()
+
+
+@command("scan", Role.TRADER)
+async def scan(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotContext) -> None:
+    """Same as /suggest."""
+    await suggest.__wrapped__(update, context, bc)  # type: ignore[attr-defined]
+
+
+@command("pending")
+async def pending(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotContext) -> None:
+    """Suggestions waiting for a decision."""
+    page = one_int(context, "page", optional=True, default=1, hi=9999) - 1
+    await send(update, pending_list(bc.app.desk.pending(), bc.now(), page))
+
+
+@command("approve", Role.TRADER)
+async def approve(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotContext) -> None:
+    """Approve a suggestion by id: re-priced and re-checked before anything opens."""
+    sid = one_int(context, "suggestion id")
+    user = update.effective_user
+    assert user is not None
+    result = await bc.app.desk.approve(sid, user.id)
+    await send(update, decision_edit(result, by=user_label(update)))
+    if bc.wake_outbox is not None:
+        await bc.wake_outbox()
+
+
+@command("reject", Role.TRADER)
+async def reject(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotContext) -> None:
+    """Reject a suggestion by id."""
+    sid = one_int(context, "suggestion id")
+    user = update.effective_user
+    assert user is not None
+    result = bc.app.desk.reject(sid, user.id)
+    await send(update, decision_edit(result, by=user_label(update)))
+
+
+async def on_suggestion_button(query: CallbackQuery, cb: SuggestionCallback, bc: BotContext, update: Update) -> None:
+    """Approve / Reject / Details / Payoff pressed on a suggestion message (role checked by the caller)."""
+    user_id = query.from_user.id
+    if cb.action in (CallbackAction.APPROVE, CallbackAction.REJECT):
+        await query.answer("Checking…" if cb.action is CallbackAction.APPROVE else "Rejecting…")
+        if cb.action is CallbackAction.APPROVE:
+            result = await bc.app.desk.approve(cb.id, user_id)
+        else:
+            result = bc.app.desk.reject(cb.id, user_id)
+        shown = bc.app.desk.suggestion(cb.id)
+        if result.outcome in (Outcome.ALREADY, Outcome.FINAL, Outcome.EXPIRED) and query.message is not None:
+            # The message already shows (or will show) the decision; say what happened in a toast too.
+            await query.message.reply_text(esc(result.message), do_quote=False)
+        if query.message is not None:
+            await _edit(query, decision_edit(result, suggestion=shown, by=user_label(update)))
+        if bc.wake_outbox is not None:
+            await bc.wake_outbox()
+        return
+    s = bc.app.desk.suggestion(cb.id)
+    if s is None:
+        await query.answer("That suggestion no longer exists.", show_alert=True)
+        return
+    await query.answer()
+    if query.message is None:
+        return
+    if cb.action is CallbackAction.DETAILS:
+        await send(update, suggestion_details(s))
+    elif cb.action is CallbackAction.PAYOFF:
+        await send(update, photo_reply(suggestion_payoff_chart(s), f"Payoff at expiry · suggestion #{s.id}"))
+
+
+async def _edit(query: CallbackQuery, reply: Reply) -> None:
+    from telegram.error import BadRequest
+
+    try:
+        await query.edit_message_text(reply.parts()[0], reply_markup=reply.keyboard)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+def resend_suggestion(s) -> Reply:  # type: ignore[no-untyped-def]
+    return suggestion_message(s)
