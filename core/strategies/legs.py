@@ -116,8 +116,12 @@ def leg_problem(leg: StructureLeg, now: datetime, max_age: timedelta | None) -> 
 
 
 def _minutes(age: timedelta) -> str:
-    seconds = age.total_seconds()
-    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+    """'45 s', '3 min', '3 min 20 s'."""
+    seconds = round(age.total_seconds())
+    if seconds < 120:
+        return f"{seconds} s"
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
 
 
 def requote_legs(legs: Sequence[HasContract], chain: ChainSnapshot) -> tuple[StructureLeg, ...]:
