@@ -136,13 +136,13 @@ def _tick(x: np.ndarray, how: str) -> np.ndarray:
     return (np.floor(scaled + 1e-9) if how == "down" else np.ceil(scaled - 1e-9)) * 0.05
 
 
-def model_chain(
-    spot: float, sigma: float, days: float, spread: float, now: datetime = NOW, window: int = 40
-) -> ChainSnapshot:
+def model_chain(spot: float, sigma: float, days: float, spread: float, now: datetime = NOW) -> ChainSnapshot:
     """A chain priced with Black-76 (r = 6.5%, q = 1.2%) at one vol, quotes ``spread``·price + 1 tick
-    wide on the tick, enriched and analysed by the real analytics core."""
+    wide on the tick, enriched and analysed by the real analytics core. Strikes every 50 points, far
+    enough each side (2.5 standard deviations + 500 points) for any delta and wing the tests ask for."""
     expiry = (now + timedelta(days=math.ceil(days))).date()
     t = days / 365.0
+    window = math.ceil((2.5 * spot * sigma * math.sqrt(t) + 500) / 50)
     atm = round(spot / 50) * 50
     strikes = atm + 50.0 * np.arange(-window, window + 1)
     k = np.repeat(strikes, 2)
