@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -62,12 +62,21 @@ def _time_or_none(value: Any) -> datetime | None:
     return ensure_aware(stamp.to_pydatetime())
 
 
+def _day(value: Any) -> date:
+    """An expiry cell as a ``date`` (frames may hold dates, datetimes or pandas Timestamps)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return pd.Timestamp(value).date()
+
+
 def contract_of(row: Mapping[str, Any]) -> OptionContract:
     """The contract a chain row quotes (tradingsymbol from the instruments dump, never built here)."""
     return OptionContract(
         tradingsymbol=str(row["tradingsymbol"]),
         instrument_token=int(row["instrument_token"]),
-        expiry=row["expiry"],
+        expiry=_day(row["expiry"]),
         strike=float(row["strike"]),
         option_type=row["option_type"],
         lot_size=int(row["lot_size"]),

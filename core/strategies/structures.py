@@ -7,7 +7,9 @@ delta; wings not listed; a credit that is not positive; a debit that is not belo
 
 Conventions (see also :mod:`core.domain.trading`):
 - Strikes and widths are index points; premiums per unit are ``Decimal`` rupees, + credit / - debit.
-  ``net_mid`` prices each leg at its mid, ``net_natural`` at bid/ask (sell at the bid, buy at the ask).
+  ``net_mid`` prices each leg at its mid (exact: a mid may sit half a tick off the grid, e.g. 16.925),
+  ``net_natural`` at bid/ask (sell at the bid, buy at the ask). Short strikes of credit structures are
+  out of the money against SPOT (not the forward), by at least ``buffer`` points.
 - Max profit and max loss are rupees per lot AT MID, rounded to paise, and always add up to
   ``width × lot_size`` (the loss is derived from the rounded profit, or the other way for debits).
 - Greeks are per lot: per-unit chain Greeks × ratio × lot size, signed by the action (vega in rupees
@@ -32,7 +34,7 @@ from core.analytics.chain import SECONDS_PER_YEAR
 from core.analytics.greeks import PayoffLeg, breakevens, compute_pop
 from core.clock import IST
 from core.domain.market import ChainSnapshot
-from core.domain.money import ZERO, format_inr, paise, to_decimal
+from core.domain.money import PAISA, ZERO, format_inr, paise, to_decimal
 from core.domain.trading import Action, StrategyKind, Structure, StructureLeg, Unbuildable
 from core.errors import ConfigError, DataValidationError
 from core.strategies.legs import describe, leg_of, leg_problem
@@ -204,6 +206,7 @@ def _price(
     net_mid = sum((-leg.action.sign * leg.ratio * m for leg, m in zip(legs, mids, strict=True)), ZERO)
     net_natural = sum((-leg.action.sign * leg.ratio * _known(leg.natural) for leg in legs), ZERO)
     width = max(abs(to_decimal(a.contract.strike) - to_decimal(b.contract.strike)) for a, b in verticals)
+    width = width.quantize(PAISA)
     lot = Decimal(lot_size)
     full = paise(width * lot)
     if kind.is_credit:

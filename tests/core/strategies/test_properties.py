@@ -30,10 +30,7 @@ params = st.builds(
 )
 
 
-@pytest.mark.property
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
-@given(chain=chains, p=params, kind=st.sampled_from(list(StrategyKind)), slippage=st.integers(0, 5))
-def test_structures_keep_their_invariants(chain, p, kind, slippage):
+def structures_keep_their_invariants(chain, p, kind, slippage):
     result = build_structure(kind, chain, chain.spot, NOW, p)
     if isinstance(result, Unbuildable):
         assert result.reason and result.kind is kind
@@ -44,6 +41,29 @@ def test_structures_keep_their_invariants(chain, p, kind, slippage):
     assert result.net_natural * result.lot_size <= fill.net_premium <= result.net_mid * result.lot_size
     for leg in fill.legs:
         assert leg.bid <= leg.price <= leg.ask
+
+
+_cases = {
+    "chain": chains,
+    "p": params,
+    "kind": st.sampled_from(list(StrategyKind)),
+    "slippage": st.integers(0, 5),
+}
+
+
+@pytest.mark.property
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(**_cases)
+def test_structures_keep_their_invariants(chain, p, kind, slippage):
+    structures_keep_their_invariants(chain, p, kind, slippage)
+
+
+@pytest.mark.slow
+@pytest.mark.property
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(**_cases)
+def test_structures_keep_their_invariants_long(chain, p, kind, slippage):
+    structures_keep_their_invariants(chain, p, kind, slippage)
 
 
 @pytest.mark.property
