@@ -183,6 +183,30 @@ def _per_lot(legs: Sequence[StructureLeg], lot_size: int, greek: str) -> float:
     return total
 
 
+def _extremes(
+    kind: StrategyKind, net_mid: Decimal, width: Decimal, lot_size: int
+) -> tuple[Decimal, Decimal, float | None]:
+    """(max profit, max loss, credit/width) per lot at mid; the two extremes add up to width × lot."""
+    full = paise(width * lot_size)
+    if kind.is_credit:
+        if net_mid <= 0:
+            raise _Reject(f"the credit at mid is {format_inr(net_mid)}, not positive")
+        if net_mid >= width:
+            raise _Reject(
+                f"the credit at mid ({format_inr(net_mid)}) is not below the {width:,.0f}-point width: "
+                "the quotes are inconsistent"
+            )
+        max_profit = paise(net_mid * lot_size)
+        return max_profit, full - max_profit, float(net_mid / width)
+    debit = -net_mid
+    if debit <= 0:
+        raise _Reject(f"the debit at mid is {format_inr(debit)}: the quotes are inconsistent")
+    if debit >= width:
+        raise _Reject(f"the debit at mid ({format_inr(debit)}) exceeds the {width:,.0f}-point width")
+    max_loss = paise(debit * lot_size)
+    return full - max_loss, max_loss, None
+
+
 def _price(
     kind: StrategyKind,
     chain: ChainSnapshot,
@@ -207,28 +231,7 @@ def _price(
     net_natural = sum((-leg.action.sign * leg.ratio * _known(leg.natural) for leg in legs), ZERO)
     width = max(abs(to_decimal(a.contract.strike) - to_decimal(b.contract.strike)) for a, b in verticals)
     width = width.quantize(PAISA)
-    lot = Decimal(lot_size)
-    full = paise(width * lot)
-    if kind.is_credit:
-        if net_mid <= 0:
-            raise _Reject(f"the credit at mid is {format_inr(net_mid)}, not positive")
-        if net_mid >= width:
-            raise _Reject(
-                f"the credit at mid ({format_inr(net_mid)}) is not below the {width:,.0f}-point width: "
-                "the quotes are inconsistent"
-            )
-        max_profit = paise(net_mid * lot)
-        max_loss = full - max_profit
-        credit_to_width: float | None = float(net_mid / width)
-    else:
-        debit = -net_mid
-        if debit <= 0:
-            raise _Reject(f"the debit at mid is {format_inr(debit)}: the quotes are inconsistent")
-        if debit >= width:
-            raise _Reject(f"the debit at mid ({format_inr(debit)}) exceeds the {width:,.0f}-point width")
-        max_loss = paise(debit * lot)
-        max_profit = full - max_loss
-        credit_to_width = None
+    max_profit, max_loss, credit_to_width = _extremes(kind, net_mid, width, lot_size)
     payoff = [
         PayoffLeg(leg.contract.strike, leg.contract.option_type, leg.action.sign, leg.ratio, float(m))
         for leg, m in zip(legs, mids, strict=True)
