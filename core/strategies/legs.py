@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -62,12 +62,21 @@ def _time_or_none(value: Any) -> datetime | None:
     return ensure_aware(stamp.to_pydatetime())
 
 
+def _day(value: Any) -> date:
+    """An expiry cell as a ``date`` (frames may hold dates, datetimes or pandas Timestamps)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return pd.Timestamp(value).date()
+
+
 def contract_of(row: Mapping[str, Any]) -> OptionContract:
     """The contract a chain row quotes (tradingsymbol from the instruments dump, never built here)."""
     return OptionContract(
         tradingsymbol=str(row["tradingsymbol"]),
         instrument_token=int(row["instrument_token"]),
-        expiry=row["expiry"],
+        expiry=_day(row["expiry"]),
         strike=float(row["strike"]),
         option_type=row["option_type"],
         lot_size=int(row["lot_size"]),
@@ -116,8 +125,12 @@ def leg_problem(leg: StructureLeg, now: datetime, max_age: timedelta | None) -> 
 
 
 def _minutes(age: timedelta) -> str:
-    seconds = age.total_seconds()
-    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+    """'45 s', '3 min', '3 min 20 s'."""
+    seconds = round(age.total_seconds())
+    if seconds < 120:
+        return f"{seconds} s"
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
 
 
 def requote_legs(legs: Sequence[HasContract], chain: ChainSnapshot) -> tuple[StructureLeg, ...]:

@@ -7,7 +7,9 @@ delta; wings not listed; a credit that is not positive; a debit that is not belo
 
 Conventions (see also :mod:`core.domain.trading`):
 - Strikes and widths are index points; premiums per unit are ``Decimal`` rupees, + credit / - debit.
-  ``net_mid`` prices each leg at its mid, ``net_natural`` at bid/ask (sell at the bid, buy at the ask).
+  ``net_mid`` prices each leg at its mid (exact: a mid may sit half a tick off the grid, e.g. 16.925),
+  ``net_natural`` at bid/ask (sell at the bid, buy at the ask). Short strikes of credit structures are
+  out of the money against SPOT (not the forward), by at least ``buffer`` points.
 - Max profit and max loss are rupees per lot AT MID, rounded to paise, and always add up to
   ``width × lot_size`` (the loss is derived from the rounded profit, or the other way for debits).
 - Greeks are per lot: per-unit chain Greeks × ratio × lot size, signed by the action (vega in rupees
@@ -32,7 +34,7 @@ from core.analytics.chain import SECONDS_PER_YEAR
 from core.analytics.greeks import PayoffLeg, breakevens, compute_pop
 from core.clock import IST
 from core.domain.market import ChainSnapshot
-from core.domain.money import ZERO, format_inr, paise, to_decimal
+from core.domain.money import PAISA, ZERO, format_inr, paise, to_decimal
 from core.domain.trading import Action, StrategyKind, Structure, StructureLeg, Unbuildable
 from core.errors import ConfigError, DataValidationError
 from core.strategies.legs import describe, leg_of, leg_problem
@@ -181,6 +183,30 @@ def _per_lot(legs: Sequence[StructureLeg], lot_size: int, greek: str) -> float:
     return total
 
 
+def _extremes(
+    kind: StrategyKind, net_mid: Decimal, width: Decimal, lot_size: int
+) -> tuple[Decimal, Decimal, float | None]:
+    """(max profit, max loss, credit/width) per lot at mid; the two extremes add up to width × lot."""
+    full = paise(width * lot_size)
+    if kind.is_credit:
+        if net_mid <= 0:
+            raise _Reject(f"the credit at mid is {format_inr(net_mid)}, not positive")
+        if net_mid >= width:
+            raise _Reject(
+                f"the credit at mid ({format_inr(net_mid)}) is not below the {width:,.0f}-point width: "
+                "the quotes are inconsistent"
+            )
+        max_profit = paise(net_mid * lot_size)
+        return max_profit, full - max_profit, float(net_mid / width)
+    debit = -net_mid
+    if debit <= 0:
+        raise _Reject(f"the debit at mid is {format_inr(debit)}: the quotes are inconsistent")
+    if debit >= width:
+        raise _Reject(f"the debit at mid ({format_inr(debit)}) exceeds the {width:,.0f}-point width")
+    max_loss = paise(debit * lot_size)
+    return full - max_loss, max_loss, None
+
+
 def _price(
     kind: StrategyKind,
     chain: ChainSnapshot,
@@ -204,28 +230,8 @@ def _price(
     net_mid = sum((-leg.action.sign * leg.ratio * m for leg, m in zip(legs, mids, strict=True)), ZERO)
     net_natural = sum((-leg.action.sign * leg.ratio * _known(leg.natural) for leg in legs), ZERO)
     width = max(abs(to_decimal(a.contract.strike) - to_decimal(b.contract.strike)) for a, b in verticals)
-    lot = Decimal(lot_size)
-    full = paise(width * lot)
-    if kind.is_credit:
-        if net_mid <= 0:
-            raise _Reject(f"the credit at mid is {format_inr(net_mid)}, not positive")
-        if net_mid >= width:
-            raise _Reject(
-                f"the credit at mid ({format_inr(net_mid)}) is not below the {width:,.0f}-point width: "
-                "the quotes are inconsistent"
-            )
-        max_profit = paise(net_mid * lot)
-        max_loss = full - max_profit
-        credit_to_width: float | None = float(net_mid / width)
-    else:
-        debit = -net_mid
-        if debit <= 0:
-            raise _Reject(f"the debit at mid is {format_inr(debit)}: the quotes are inconsistent")
-        if debit >= width:
-            raise _Reject(f"the debit at mid ({format_inr(debit)}) exceeds the {width:,.0f}-point width")
-        max_loss = paise(debit * lot)
-        max_profit = full - max_loss
-        credit_to_width = None
+    width = width.quantize(PAISA)
+    max_profit, max_loss, credit_to_width = _extremes(kind, net_mid, width, lot_size)
     payoff = [
         PayoffLeg(leg.contract.strike, leg.contract.option_type, leg.action.sign, leg.ratio, float(m))
         for leg, m in zip(legs, mids, strict=True)
