@@ -77,8 +77,18 @@ class Notifier:
             if isinstance(reply, PhotoReply):
                 n += enqueue(
                     session,
-                    Outgoing(t.chat_id, kind.value, f"{base}:p", text=reply.caption, photo=reply.png,
-                             keyboard=reply.keyboard, thread_id=t.thread_id, silent=silent, ref=ref, op="photo"),
+                    Outgoing(
+                        t.chat_id,
+                        kind.value,
+                        f"{base}:p",
+                        text=reply.caption,
+                        photo=reply.png,
+                        keyboard=reply.keyboard,
+                        thread_id=t.thread_id,
+                        silent=silent,
+                        ref=ref,
+                        op="photo",
+                    ),
                     now,
                 )
                 parts = list(reply.follow_up)
@@ -89,8 +99,16 @@ class Notifier:
                 kb = reply.keyboard if (last and isinstance(reply, Reply)) else None
                 n += enqueue(
                     session,
-                    Outgoing(t.chat_id, kind.value, f"{base}:{i}", text=part, keyboard=kb, thread_id=t.thread_id,
-                             silent=silent, ref=ref),
+                    Outgoing(
+                        t.chat_id,
+                        kind.value,
+                        f"{base}:{i}",
+                        text=part,
+                        keyboard=kb,
+                        thread_id=t.thread_id,
+                        silent=silent,
+                        ref=ref,
+                    ),
                     now,
                 )
         return n
@@ -100,8 +118,16 @@ class Notifier:
         for chat_id, message_id in sent_messages(session, ref):
             n += enqueue(
                 session,
-                Outgoing(chat_id, "edit", f"{key}:{chat_id}:{message_id}", text=reply.parts()[0],
-                         keyboard=reply.keyboard, ref=ref, op="edit", target_message_id=message_id),
+                Outgoing(
+                    chat_id,
+                    "edit",
+                    f"{key}:{chat_id}:{message_id}",
+                    text=reply.parts()[0],
+                    keyboard=reply.keyboard,
+                    ref=ref,
+                    op="edit",
+                    target_message_id=message_id,
+                ),
                 now,
             )
         return n
@@ -136,21 +162,37 @@ class Notifier:
         if e.kind is EventKind.SUGGESTION_CREATED:
             sug = repo.get_suggestion(int(p["suggestion_id"]))
             if sug is not None and sug.status.value == "pending":
-                self.push(s, self.desk_targets(st.telegram_topic_approvals), NotificationType.SUGGESTIONS,
-                          suggestion_message(sug), key, now, ref=f"suggestion:{sug.id}")
+                self.push(
+                    s,
+                    self.desk_targets(st.telegram_topic_approvals),
+                    NotificationType.SUGGESTIONS,
+                    suggestion_message(sug),
+                    key,
+                    now,
+                    ref=f"suggestion:{sug.id}",
+                )
         elif e.kind is EventKind.SUGGESTION_DECIDED:
             sug = repo.get_suggestion(int(p["suggestion_id"]))
             if sug is not None:
-                outcome = {"expired": Outcome.EXPIRED, "rejected": Outcome.OK, "refused": Outcome.REFUSED}.get(
-                    str(p.get("status")), Outcome.FINAL
-                )
+                outcome = {
+                    "expired": Outcome.EXPIRED,
+                    "rejected": Outcome.OK,
+                    "refused": Outcome.REFUSED,
+                }.get(str(p.get("status")), Outcome.FINAL)
                 result = DecisionResult(outcome, str(p.get("reason") or p.get("status")), sug)
                 self.edit(s, f"suggestion:{sug.id}", decision_edit(result), key, now)
         elif e.kind is EventKind.POSITION_OPENED:
             pos = repo.get_position(int(p["position_id"]))
             if pos is not None:
-                self.push(s, self.desk_targets(st.telegram_topic_alerts), NotificationType.FILLS,
-                          alerts.fill_alert(pos), key, now, ref=f"position:{pos.id}")
+                self.push(
+                    s,
+                    self.desk_targets(st.telegram_topic_alerts),
+                    NotificationType.FILLS,
+                    alerts.fill_alert(pos),
+                    key,
+                    now,
+                    ref=f"position:{pos.id}",
+                )
                 sug = repo.get_suggestion(int(p["suggestion_id"])) if p.get("suggestion_id") else None
                 if sug is not None:
                     result = DecisionResult(Outcome.OK, "opened", sug, pos)
@@ -158,43 +200,82 @@ class Notifier:
         elif e.kind is EventKind.POSITION_CLOSED:
             pos = repo.get_position(int(p["position_id"]))
             if pos is not None:
-                self.push(s, self.desk_targets(st.telegram_topic_alerts), NotificationType.EXITS,
-                          alerts.exit_alert(pos), key, now, ref=f"position:{pos.id}")
+                self.push(
+                    s,
+                    self.desk_targets(st.telegram_topic_alerts),
+                    NotificationType.EXITS,
+                    alerts.exit_alert(pos),
+                    key,
+                    now,
+                    ref=f"position:{pos.id}",
+                )
         elif e.kind is EventKind.RISK_TRIPPED:
             from core.paper.risk import BREAKER_LABELS
 
             reasons = [str(r) for r in p.get("reasons", [])]
-            reply = alerts.risk_tripped_text(
-                [BREAKER_LABELS.get(b, b) for b in p.get("breakers", [])], reasons, e.at
-            ) if hasattr(alerts, "risk_tripped_text") else Reply("⛔ Risk breaker tripped: " + "; ".join(reasons))
+            reply = (
+                alerts.risk_tripped_text(
+                    [BREAKER_LABELS.get(b, b) for b in p.get("breakers", [])], reasons, e.at
+                )
+                if hasattr(alerts, "risk_tripped_text")
+                else Reply("⛔ Risk breaker tripped: " + "; ".join(reasons))
+            )
             self.push(s, self.desk_targets(st.telegram_topic_alerts), NotificationType.RISK, reply, key, now)
         elif e.kind is EventKind.RISK_CHANGED:
-            reply = alerts.risk_changed_alert(str(p.get("action")), str(p.get("detail", "")), str(p.get("status")),
-                                              str(p.get("user_id")) if p.get("user_id") else None)
+            reply = alerts.risk_changed_alert(
+                str(p.get("action")),
+                str(p.get("detail", "")),
+                str(p.get("status")),
+                str(p.get("user_id")) if p.get("user_id") else None,
+            )
             self.push(s, self.desk_targets(st.telegram_topic_alerts), NotificationType.RISK, reply, key, now)
         elif e.kind is EventKind.UNUSUAL_LOSS:
             reply = alerts.unusual_loss_alert(to_decimal(p["day_pnl"]), to_decimal(p["threshold"]), e.at)
-            self.push(s, [*self.desk_targets(st.telegram_topic_alerts), *self.admin_targets()],
-                      NotificationType.RISK, reply, key, now)
+            self.push(
+                s,
+                [*self.desk_targets(st.telegram_topic_alerts), *self.admin_targets()],
+                NotificationType.RISK,
+                reply,
+                key,
+                now,
+            )
         elif e.kind is EventKind.DATA_STALE:
             reply = alerts.stale_data_alert([str(x) for x in p.get("problems", [])], e.at)
             self.push(s, self.desk_targets(st.telegram_topic_alerts), NotificationType.DATA, reply, key, now)
         elif e.kind is EventKind.BREAKER:
-            reply = alerts.source_breaker_alert(str(p.get("source")), str(p.get("state")), p.get("reason"), e.at)
-            self.push(s, [*self.desk_targets(st.telegram_topic_alerts), *self.admin_targets()],
-                      NotificationType.DATA, reply, key, now)
+            reply = alerts.source_breaker_alert(
+                str(p.get("source")), str(p.get("state")), p.get("reason"), e.at
+            )
+            self.push(
+                s,
+                [*self.desk_targets(st.telegram_topic_alerts), *self.admin_targets()],
+                NotificationType.DATA,
+                reply,
+                key,
+                now,
+            )
         elif e.kind is EventKind.TOKEN:
-            self.push(s, self.admin_targets(), NotificationType.DATA, alerts.token_expired_alert(e.at), key, now)
+            self.push(
+                s, self.admin_targets(), NotificationType.DATA, alerts.token_expired_alert(e.at), key, now
+            )
         elif e.kind is EventKind.CALENDAR:
-            self.push(s, self.admin_targets(), NotificationType.DATA,
-                      alerts.calendar_missing_alert(int(p["year"])), key, now)
+            self.push(
+                s,
+                self.admin_targets(),
+                NotificationType.DATA,
+                alerts.calendar_missing_alert(int(p["year"])),
+                key,
+                now,
+            )
         elif e.kind is EventKind.LLM_BUDGET:
             from datetime import date
 
-            reply = alerts.llm_budget_alert(Decimal(str(p["spent_usd"])), Decimal(str(p["budget_usd"])),
-                                            date.fromisoformat(str(p["on"])))
+            reply = alerts.llm_budget_alert(
+                Decimal(str(p["spent_usd"])), Decimal(str(p["budget_usd"])), date.fromisoformat(str(p["on"]))
+            )
             self.push(s, self.admin_targets(), NotificationType.ERRORS, reply, key, now)
         elif e.kind is EventKind.ERROR:
-            reply = alerts.error_alert(str(p.get("where", "")), str(p.get("detail", "")), e.at,
-                                       int(p.get("count", 1)))
+            reply = alerts.error_alert(
+                str(p.get("where", "")), str(p.get("detail", "")), e.at, int(p.get("count", 1))
+            )
             self.push(s, self.admin_targets(), NotificationType.ERRORS, reply, key, now)

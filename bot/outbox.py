@@ -164,7 +164,11 @@ class OutboxSender:
             message_id = await self._deliver(bot, row, markup, plain=False)
         except RetryAfter as exc:
             self.retry_after_seen += 1
-            wait = exc.retry_after if isinstance(exc.retry_after, (int, float)) else exc.retry_after.total_seconds()
+            wait = (
+                exc.retry_after
+                if isinstance(exc.retry_after, (int, float))
+                else exc.retry_after.total_seconds()
+            )
             self._update(row.id, not_before=self.clock.now() + timedelta(seconds=float(wait)), error=str(exc))
             log.warning("outbox %s: 429, waiting %ss", row.id, wait)
             return False
@@ -174,7 +178,9 @@ class OutboxSender:
                 self._mark_sent(row.id, row.target_message_id)
                 return True
             if "parse" in text.lower() and "entit" in text.lower():
-                log.error("outbox %s: Telegram refused the formatting (%s); sending as plain text", row.id, text)
+                log.error(
+                    "outbox %s: Telegram refused the formatting (%s); sending as plain text", row.id, text
+                )
                 try:
                     message_id = await self._deliver(bot, row, markup, plain=True)
                 except (BadRequest, Forbidden) as exc2:
@@ -193,13 +199,20 @@ class OutboxSender:
                 self._fail(row, f"gave up after {attempts} attempts: {exc}")
                 return False
             backoff = min(2**attempts, 300)
-            self._update(row.id, not_before=self.clock.now() + timedelta(seconds=backoff), error=str(exc), attempts=attempts)
+            self._update(
+                row.id,
+                not_before=self.clock.now() + timedelta(seconds=backoff),
+                error=str(exc),
+                attempts=attempts,
+            )
             log.warning("outbox %s: network error (%s), retry in %ss", row.id, exc, backoff)
             return False
         self._mark_sent(row.id, message_id)
         return True
 
-    async def _deliver(self, bot: Bot, row: OutboxMessageRow, markup: InlineKeyboardMarkup | None, *, plain: bool) -> int:
+    async def _deliver(
+        self, bot: Bot, row: OutboxMessageRow, markup: InlineKeyboardMarkup | None, *, plain: bool
+    ) -> int:
         text = row.text or ""
         mode: str | None = None if plain else "HTML"
         if plain:
@@ -214,8 +227,12 @@ class OutboxSender:
         common["message_thread_id"] = row.thread_id
         common["disable_notification"] = row.silent
         if row.op == "photo" and row.photo is not None:
-            msg = await bot.send_photo(photo=InputFile(row.photo, filename="chart.png"), caption=text or None,
-                                       parse_mode=mode, **common)
+            msg = await bot.send_photo(
+                photo=InputFile(row.photo, filename="chart.png"),
+                caption=text or None,
+                parse_mode=mode,
+                **common,
+            )
         else:
             msg = await bot.send_message(text=text, parse_mode=mode, **common)
         return int(msg.message_id)

@@ -50,11 +50,15 @@ class PrefsStore:
             row.quiet_start, row.quiet_end = _hhmm(prefs.quiet_start), _hhmm(prefs.quiet_end)
             row.updated_at, row.updated_by = now, by
 
-    def set_mode(self, chat_id: int, kind: NotificationType, mode: NotifyMode, by: int | None, now: datetime) -> NotificationSettings:
+    def set_mode(
+        self, chat_id: int, kind: NotificationType, mode: NotifyMode, by: int | None, now: datetime
+    ) -> NotificationSettings:
         current = self.get(chat_id)
         modes = dict(current.modes)
         modes[kind] = mode
-        new = NotificationSettings(MappingProxyType(modes), current.quiet_hours, current.quiet_start, current.quiet_end)
+        new = NotificationSettings(
+            MappingProxyType(modes), current.quiet_hours, current.quiet_start, current.quiet_end
+        )
         self._save(chat_id, new, by, now)
         return new
 

@@ -35,8 +35,10 @@ async def whoami(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotCont
     no_args(context)
     user = update.effective_user
     assert user is not None
-    await send(update, help_view.whoami(user.id, bc.roles.role_of(user.id), username=user.username,
-                                        name=user.full_name))
+    await send(
+        update,
+        help_view.whoami(user.id, bc.roles.role_of(user.id), username=user.username, name=user.full_name),
+    )
 
 
 @command("settings")

@@ -43,7 +43,9 @@ async def send_to(msg: Message, reply: Reply | PhotoReply) -> Message | None:
     last: Message | None = None
     if isinstance(reply, PhotoReply):
         last = await msg.reply_photo(
-            photo=InputFile(reply.png, filename=reply.filename), caption=reply.caption, reply_markup=reply.keyboard,
+            photo=InputFile(reply.png, filename=reply.filename),
+            caption=reply.caption,
+            reply_markup=reply.keyboard,
             do_quote=False,
         )
         for part in reply.follow_up:
@@ -102,8 +104,15 @@ def no_args(context: ContextTypes.DEFAULT_TYPE) -> None:
         raise UsageError("this command takes no arguments")
 
 
-def one_int(context: ContextTypes.DEFAULT_TYPE, what: str, *, optional: bool = False, default: int = 0,
-            lo: int = 1, hi: int = 10**15) -> int:
+def one_int(
+    context: ContextTypes.DEFAULT_TYPE,
+    what: str,
+    *,
+    optional: bool = False,
+    default: int = 0,
+    lo: int = 1,
+    hi: int = 10**15,
+) -> int:
     args = context.args or []
     if not args:
         if optional:

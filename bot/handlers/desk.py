@@ -20,7 +20,9 @@ def scan_summary(report: ScanReport) -> Reply:
     lines = []
     if report.created:
         ids = ", ".join(f"#{s.id}" for s in report.created)
-        lines.append(f"🧭 <b>{len(report.created)} new suggestion(s)</b>: {ids} (sent to the desk chat; /pending lists them)")
+        lines.append(
+            f"🧭 <b>{len(report.created)} new suggestion(s)</b>: {ids} (sent to the desk chat; /pending lists them)"
+        )
     for result in report.results:
         if not result.candidates:
             why = "; ".join(result.notes) or "no signal"
@@ -78,7 +80,9 @@ async def reject(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotCont
     await send(update, decision_edit(result, by=user_label(update)))
 
 
-async def on_suggestion_button(query: CallbackQuery, cb: SuggestionCallback, bc: BotContext, update: Update) -> None:
+async def on_suggestion_button(
+    query: CallbackQuery, cb: SuggestionCallback, bc: BotContext, update: Update
+) -> None:
     """Approve / Reject / Details / Payoff pressed on a suggestion message (role checked by the caller)."""
     user_id = query.from_user.id
     if cb.action in (CallbackAction.APPROVE, CallbackAction.REJECT):

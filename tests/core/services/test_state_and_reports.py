@@ -31,7 +31,9 @@ async def _trade_day(desk: Desk) -> None:
     desk.service.pause(user_id=1)
 
 
-async def test_export_then_import_into_an_empty_database_gives_the_same_state(engine, tmp_path, empty_engine_factory):
+async def test_export_then_import_into_an_empty_database_gives_the_same_state(
+    engine, tmp_path, empty_engine_factory
+):
     desk = Desk(engine)
     await _trade_day(desk)
     path = tmp_path / "state.json"
@@ -63,11 +65,21 @@ def test_a_broken_file_is_refused_and_the_current_state_is_untouched(engine, tmp
     cases = {
         "not json": "{ nope",
         "wrong format": json.dumps({**good, "format": "other"}),
-        "naive time": json.dumps({**good, "positions": [{**good["positions"][0], "opened_at": "2026-11-25T10:00:00"}]}),
+        "naive time": json.dumps(
+            {**good, "positions": [{**good["positions"][0], "opened_at": "2026-11-25T10:00:00"}]}
+        ),
         "negative lots": json.dumps({**good, "positions": [{**good["positions"][0], "lots": -1}]}),
         "dangling suggestion": json.dumps({**good, "suggestions": []}),
         "bad price": json.dumps(
-            {**good, "positions": [{**good["positions"][0], "legs": [{**good["positions"][0]["legs"][0], "entry_price": "NaN"}]}]}
+            {
+                **good,
+                "positions": [
+                    {
+                        **good["positions"][0],
+                        "legs": [{**good["positions"][0]["legs"][0], "entry_price": "NaN"}],
+                    }
+                ],
+            }
         ),
     }
     for name, text in cases.items():

@@ -1,0 +1,194 @@
+"""Wiring of the python-telegram-bot Application: handlers, rate limiting, jobs, the error handler.
+
+``build_bot`` is used by ``niftybot run``, the demo and the end-to-end tests alike. The Bot API base URL
+is a setting (TELEGRAM_API_BASE_URL), so the same code talks to Telegram, a self-hosted Bot API server
+or the local emulator.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from telegram import BotCommandScopeChat, BotCommandScopeDefault, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from bot.auth import Roles
+from bot.context import BotContext, Commentator, ctx_of
+from bot.handlers import basic, buttons, desk, market, ops, positions, reports
+from bot.jobs import Scheduler, report_error
+from bot.notify import Notifier
+from bot.outbox import OutboxSender
+from bot.prefs import PrefsStore
+from bot.render.help import Role, bot_commands
+from core.bootstrap import App
+from core.clock import IST
+from core.errors import ConfigError
+
+log = logging.getLogger("niftybot.bot")
+
+COMMAND_HANDLERS = {
+    "start": basic.start,
+    "help": basic.help_,
+    "whoami": basic.whoami,
+    "settings": basic.settings,
+    "brief": market.brief,
+    "chain": market.chain,
+    "vol": market.vol,
+    "ask": market.ask,
+    "suggest": desk.suggest,
+    "scan": desk.scan,
+    "pending": desk.pending,
+    "approve": desk.approve,
+    "reject": desk.reject,
+    "positions": positions.positions,
+    "close": positions.close,
+    "pnl": reports.pnl,
+    "drawdown": reports.drawdown,
+    "history": reports.history,
+    "audit": reports.audit,
+    "pause": reports.pause,
+    "resume": reports.resume,
+    "reset": reports.reset,
+    "health": ops.health,
+    "login": ops.login,
+}
+
+
+def make_context(app: App, *, commentator: Commentator | None = None, started_at: datetime | None = None) -> BotContext:
+    prefs = PrefsStore(app.factory)
+    return BotContext(
+        app=app,
+        roles=Roles(app.settings),
+        outbox=OutboxSender(app.factory, app.clock),
+        prefs=prefs,
+        notifier=Notifier(app.settings, prefs),
+        started_at=started_at or app.clock.now(),
+        commentator=commentator or Commentator(),
+    )
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The one error handler: log with the stack, then tell admins (throttled)."""
+    log.error("unhandled error while handling an update", exc_info=context.error)
+    try:
+        bc = ctx_of(context)
+    except (KeyError, AssertionError):
+        return
+    report_error(bc, "the bot", context.error or "unknown error", bc.now())
+    if isinstance(update, Update) and update.effective_message is not None and not isinstance(context.error, TelegramError):
+        try:
+            await update.effective_message.reply_text("Something went wrong on our side; the admins were told.")
+        except TelegramError:
+            pass
+
+
+async def set_commands(application: Application, roles: Roles) -> None:  # type: ignore[type-arg]
+    """Telegram's command menu: viewers' commands by default, more for traders and admins."""
+    bot = application.bot
+    await bot.set_my_commands(bot_commands(Role.VIEWER), scope=BotCommandScopeDefault())
+    for user_id in sorted(roles.viewers):
+        role = roles.role_of(user_id)
+        if role is not None and role is not Role.VIEWER:
+            try:
+                await bot.set_my_commands(bot_commands(role), scope=BotCommandScopeChat(user_id))
+            except TelegramError as exc:  # the user never opened a chat with the bot
+                log.info("could not set the command menu for %s: %s", user_id, exc)
+
+
+def tick_seconds(app: App) -> float:
+    """Wall seconds between scheduler ticks: often enough for the monitor interval at the clock's speed."""
+    speed = getattr(app.clock, "speed", 1.0) or 1.0
+    return max(0.05, min(5.0, app.config.schedule.monitor_interval_seconds / speed / 4))
+
+
+def build_bot(
+    app: App,
+    *,
+    token: str | None = None,
+    commentator: Commentator | None = None,
+    concurrent_updates: int = 32,
+    jobs: bool = True,
+    rate_limiter: bool = True,
+) -> tuple[Application, BotContext]:  # type: ignore[type-arg]
+    settings = app.settings
+    secret = token or (settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None)
+    if not secret:
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set: the bot cannot start (the demo needs none).")
+    bc = make_context(app, commentator=commentator)
+    builder = (
+        ApplicationBuilder()
+        .token(secret)
+        .base_url(settings.telegram_api_base_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=IST, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .concurrent_updates(concurrent_updates)
+        .connect_timeout(10)
+        .read_timeout(30)
+        .get_updates_read_timeout(40)
+    )
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=5))
+    scheduler = Scheduler(bc)
+
+    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+        refused = app.desk.recover()
+        if refused:
+            log.warning("refused %d approvals interrupted by the last shutdown: %s", len(refused), refused)
+        try:
+            await set_commands(application, bc.roles)
+        except TelegramError as exc:
+            log.warning("set_my_commands failed: %s", exc)
+
+    builder = builder.post_init(post_init)
+    application = builder.build()
+    application.bot_data["ctx"] = bc
+    application.bot_data["scheduler"] = scheduler
+
+    for name, handler in COMMAND_HANDLERS.items():
+        application.add_handler(CommandHandler(name, handler))
+    application.add_handler(CallbackQueryHandler(buttons.on_button))
+    application.add_handler(MessageHandler(filters.COMMAND, basic.unknown))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, basic.text))
+    application.add_error_handler(on_error)
+
+    async def deliver() -> None:
+        bc.notifier.dispatch(app.factory, app.clock.now())
+        await bc.outbox.flush(application.bot)
+
+    bc.wake_outbox = deliver
+
+    if jobs and application.job_queue is not None:
+        grace = app.config.schedule.misfire_grace_seconds
+
+        async def tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+            await scheduler.tick()
+
+        async def outbox_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+            await deliver()
+
+        application.job_queue.run_repeating(
+            tick_job, interval=tick_seconds(app), first=0.1, name="desk-tick",
+            job_kwargs={"misfire_grace_time": grace, "max_instances": 1, "coalesce": True},
+        )
+        application.job_queue.run_repeating(
+            outbox_job, interval=0.5, first=0.2, name="outbox",
+            job_kwargs={"misfire_grace_time": grace, "max_instances": 1, "coalesce": True},
+        )
+    return application, bc
+
+
+def registered_commands() -> Sequence[str]:
+    return tuple(COMMAND_HANDLERS)

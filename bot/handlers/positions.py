@@ -1,0 +1,71 @@
+"""/positions and /close <id> (with a confirmation), and the position buttons."""
+
+from __future__ import annotations
+
+from telegram import CallbackQuery, Update
+from telegram.ext import ContextTypes
+
+from bot.context import BotContext
+from bot.handlers.common import command, no_args, one_int, send
+from bot.render.callbacks import CallbackAction, PositionCallback
+from bot.render.charts import position_payoff_chart
+from bot.render.help import Role
+from bot.render.message import Reply, photo_reply
+from bot.render.positions import close_cancelled, close_confirm, close_result, positions_view
+
+
+@command("positions")
+async def positions(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotContext) -> None:
+    """Open positions with marks, P&L, Greeks and a Close button each."""
+    no_args(context)
+    snap = bc.app.market.latest
+    await send(update, positions_view(bc.app.reports.positions(snap)))
+
+
+@command("close", Role.TRADER)
+async def close(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotContext) -> None:
+    """Close a position at market after a confirmation."""
+    pid = one_int(context, "position id")
+    p = bc.app.desk.position(pid)
+    if p is None:
+        await send(update, Reply(f"There is no position #{pid}."))
+    elif not p.is_open:
+        await send(update, Reply(f"Position #{pid} is already closed."))
+    else:
+        await send(update, close_confirm(p))
+
+
+async def on_position_button(query: CallbackQuery, cb: PositionCallback, bc: BotContext, update: Update) -> None:
+    if cb.action is CallbackAction.CONFIRM_CLOSE:
+        await query.answer("Closing…")
+        result = await bc.app.desk.close(cb.id, query.from_user.id)
+        await _edit_or_send(query, update, close_result(result))
+        if bc.wake_outbox is not None:
+            await bc.wake_outbox()
+        return
+    p = bc.app.desk.position(cb.id)
+    if p is None:
+        await query.answer("That position does not exist.", show_alert=True)
+        return
+    await query.answer()
+    if cb.action is CallbackAction.CLOSE:
+        if not p.is_open:
+            await send(update, Reply(f"Position #{p.id} is already closed."))
+        else:
+            await send(update, close_confirm(p))
+    elif cb.action is CallbackAction.CANCEL_CLOSE:
+        await _edit_or_send(query, update, close_cancelled(cb.id))
+    elif cb.action is CallbackAction.POSITION_PAYOFF:
+        snap = bc.app.market.latest
+        spot = snap.spot.last if snap is not None and snap.spot is not None else None
+        await send(update, photo_reply(position_payoff_chart(p, spot), f"Payoff at expiry · position #{p.id}"))
+
+
+async def _edit_or_send(query: CallbackQuery, update: Update, reply: Reply) -> None:
+    from telegram.error import BadRequest
+
+    try:
+        await query.edit_message_text(reply.parts()[0], reply_markup=reply.keyboard)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            await send(update, reply)
