@@ -33,6 +33,7 @@ percent for ^TNX); ``change_pct`` in percent; bar dates are exchange-local dates
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import math
@@ -224,6 +225,17 @@ def read_recording(path: Path, tz: str) -> pd.DataFrame:
     return frame
 
 
+def _cached_recording(path: Path, tz: str) -> pd.DataFrame:
+    """``read_recording`` memoised on the file's identity and modification time (tests build many)."""
+    stat = path.stat()
+    return _read_recording_once(str(path.resolve()), stat.st_mtime_ns, tz)
+
+
+@functools.lru_cache(maxsize=64)
+def _read_recording_once(path: str, _mtime_ns: int, tz: str) -> pd.DataFrame:
+    return read_recording(Path(path), tz)
+
+
 def record_recordings(
     fetcher: YahooFetcher,
     directory: Path,
@@ -262,7 +274,7 @@ class RecordedFetcher:
         root = Path(directory)
         manifest = json.loads((root / "manifest.json").read_text("utf-8"))
         self._frames: dict[str, pd.DataFrame] = {
-            ticker: read_recording(root / entry["file"], entry["tz"])
+            ticker: _cached_recording(root / entry["file"], entry["tz"]).copy()
             for ticker, entry in manifest["tickers"].items()
         }
         self._failures: dict[str, list[BaseException]] = {}
