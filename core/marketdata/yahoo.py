@@ -419,7 +419,7 @@ def plan_fetch(
         not has_last and now - coverage.fetched_at > max_age
     )
     if front_gap and not tail_gap:
-        return FetchPlan(wanted_from, coverage.covered_from - ONE_DAY)
+        return FetchPlan(wanted_from, min(coverage.covered_from - ONE_DAY, last_session))
     if front_gap:
         return FetchPlan(wanted_from, last_session)
     if not tail_gap:
