@@ -13,7 +13,8 @@ import pytest
 from yfinance.exceptions import YFDataException, YFRateLimitError
 
 from core.clock import IST
-from core.config.schema import BreakerConfig, EngineConfig, SourceLimits
+from core.config.schema import BreakerConfig, EngineConfig, NiftyConfig, SourceLimits
+from core.domain.market import DataStatus
 from core.errors import (
     DataFetchError,
     DataValidationError,
@@ -21,7 +22,9 @@ from core.errors import (
     SourceUnavailableError,
 )
 from core.market_hours import default_calendar
+from core.marketdata.engine import SnapshotEngine
 from core.marketdata.ports import INDIA_VIX, NIFTY
+from core.marketdata.simulator import SimulatedMarket
 from core.marketdata.yahoo import GLOBAL_CUES, RecordedFetcher, YahooSource
 from core.resilience.breaker import BreakerState
 from core.resilience.guard import CallRecord, GuardRegistry
@@ -359,3 +362,30 @@ async def test_refresh_warms_every_ticker_and_reports_failures(fetcher, engine):
     await source.daily_history(NIFTY, NOW, 300)
     await source.global_cues(NOW)
     assert len(fetcher.calls) == calls + 1  # only ^TNX is asked again
+
+
+# ---- through the snapshot engine ----------------------------------------------------------------
+class KiteStandIn(SimulatedMarket):
+    """Quotes and chains from the simulator, daily history and cues from Yahoo (the MARKET_DATA=kite split)."""
+
+    def __init__(self, yahoo: YahooSource) -> None:
+        super().__init__(CAL, seed=7)
+        self.yahoo = yahoo
+
+    async def daily_history(self, symbol, now, days):
+        return await self.yahoo.daily_history(symbol, now, days)
+
+    async def global_cues(self, now):
+        return await self.yahoo.global_cues(now)
+
+
+async def test_the_snapshot_engine_takes_its_vol_picture_and_cues_from_yahoo(fetcher, engine):
+    market = KiteStandIn(make_source(fetcher, engine))
+    snap = await SnapshotEngine(market, CAL, NiftyConfig(), iv_history=market).build(
+        datetime(2026, 11, 25, 11, 0, tzinfo=IST)
+    )
+    assert snap.parts["global"].status is DataStatus.FRESH
+    assert [c.symbol for c in snap.global_cues] == CUE_SYMBOLS
+    vol = snap.vol
+    assert vol is not None and vol.known, vol
+    assert vol.vix == pytest.approx(closes(fetcher, "^INDIAVIX")[date(2026, 11, 23)])

@@ -27,6 +27,7 @@ from core.marketdata.yahoo import (
     ALL_TICKERS,
     RecordedFetcher,
     empty_yfinance_frame,
+    record_recordings,
     yfinance_shape_problems,
 )
 
@@ -188,3 +189,14 @@ def test_yfinance_builds_the_same_frame_from_the_same_bars(offline_yahoo, ticker
             history()
         return
     pd.testing.assert_frame_equal(history(), expected, check_freq=False)
+
+
+def test_recording_writes_files_that_read_back_identically(tmp_path):
+    source = RecordedFetcher(DATA)  # stands in for YFinanceFetcher: same protocol, no network
+    problems = record_recordings(source, tmp_path, date(2026, 10, 1), date(2026, 11, 28), provenance="test")
+    assert problems == {t: [] for t in ZONES}
+    again = RecordedFetcher(tmp_path)
+    for ticker in ZONES:
+        pd.testing.assert_frame_equal(
+            again.recording(ticker), source.history(ticker, date(2026, 10, 1), date(2026, 11, 28))
+        )
