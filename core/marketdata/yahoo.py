@@ -372,8 +372,8 @@ def to_daily_bars(frame: pd.DataFrame, spec: YahooTicker) -> pd.DataFrame:
 # ---- pure freshness rules -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Coverage:
-    """What has been asked of Yahoo for a ticker: ``[covered_from, covered_through]`` at ``fetched_at``;
-    ``last_bar`` is the newest cached bar (None when nothing is cached)."""
+    """What has been asked of Yahoo for a ticker: ``[covered_from, covered_through]``, last at
+    ``fetched_at``; ``last_bar`` is the newest cached bar in that range (None when there is none)."""
 
     covered_from: date
     covered_through: date
@@ -491,7 +491,14 @@ class YahooBarCache:
             if fetch is None:
                 return None
             last = session.scalar(
-                select(_BARS.c.day).where(_BARS.c.ticker == ticker).order_by(_BARS.c.day.desc())
+                select(_BARS.c.day)
+                .where(
+                    _BARS.c.ticker == ticker,
+                    _BARS.c.day >= fetch.covered_from,
+                    _BARS.c.day <= fetch.covered_through,
+                )
+                .order_by(_BARS.c.day.desc())
+                .limit(1)
             )
             return Coverage(fetch.covered_from, fetch.covered_through, fetch.fetched_at, last)
 
@@ -556,6 +563,14 @@ class YahooBarCache:
 
 
 # ---- the source -----------------------------------------------------------------------------------
+def _history_from(last: date, sessions: int) -> date:
+    """The first calendar day to ask for so that ``sessions`` NSE sessions end at ``last``.
+
+    NSE has ~248 sessions a year (1.47 calendar days each); 1.5 days plus 10 covers holiday clusters.
+    """
+    return last - timedelta(days=sessions * 3 // 2 + 10)
+
+
 def _not_provided(what: str) -> DataFetchError:
     return DataFetchError(
         f"Yahoo Finance does not provide {what} in niftybot; they come from Kite (MARKET_DATA=kite) "
@@ -622,7 +637,9 @@ class YahooSource:
             )
         except YFRateLimitError as exc:
             raise RateLimitedError(
-                "Yahoo Finance is rate-limiting us (too many requests); retrying shortly.", source=SOURCE
+                "Yahoo Finance is rate-limiting requests (HTTP 429, too many requests); "
+                "try again in a few minutes.",
+                source=SOURCE,
             ) from exc
         except NiftyBaseError:
             raise
@@ -639,15 +656,10 @@ class YahooSource:
             ) from exc
         frame = _single_ticker(frame, spec.symbol)
         check = validate_yfinance_data(frame, spec.symbol)
-        if not frame.empty and "Close" not in frame:
-            raise DataValidationError(
-                f"Yahoo's answer for {spec.name} has no Close column; yfinance's format may have changed.",
-                errors=check.errors,
-            )
         for problem in [*check.errors, *check.warnings]:
-            if "no rows" not in problem:
+            if "no rows" not in problem:  # an empty answer is normal: nothing traded in the range
                 log.warning("yahoo %s %s..%s: %s", spec.symbol, plan.start, plan.end, problem)
-        return to_daily_bars(frame, spec)
+        return to_daily_bars(frame, spec)  # raises DataValidationError on a frame in another shape
 
     async def _ensure(
         self, spec: YahooTicker, wanted_from: date, last: date, now: datetime
@@ -685,7 +697,7 @@ class YahooSource:
         last = self.last_session(spec, now)
         if days < 1:
             return _empty_bars()[columns]
-        wanted_from = last - timedelta(days=days * 3 // 2 + 10)  # ~1.47 calendar days per NSE session
+        wanted_from = _history_from(last, days)
         error = await self._ensure(spec, wanted_from, last, now)
         today = now.astimezone(spec.zone).date()
         bars = await asyncio.to_thread(self._cache.bars, spec.symbol, wanted_from, today - ONE_DAY)
@@ -728,7 +740,7 @@ class YahooSource:
         out: dict[str, str | None] = {}
         for spec in (NSEI, INDIAVIX):
             last = self.last_session(spec, now)
-            err = await self._ensure(spec, last - timedelta(days=days * 3 // 2 + 10), last, now)
+            err = await self._ensure(spec, _history_from(last, days), last, now)
             out[spec.symbol] = None if err is None else str(err)
         for cue, err in await asyncio.gather(*(self._cue(spec, now) for spec in self._cues)):
             out[cue.symbol] = None if err is None else str(err)
