@@ -15,7 +15,10 @@ from core.persistence.models.desk import (
     TradeDecisionRow,
 )
 from core.persistence.models.events import EventRow
+from core.persistence.models.iv_history import IVSnapshotRow as IVSnapshotRow
 from core.persistence.models.meta import AppMeta
+from core.persistence.models.yahoo import YahooDailyBar as YahooDailyBar
+from core.persistence.models.yahoo import YahooFetch as YahooFetch
 
 __all__ = [
     "AppMeta",
