@@ -29,7 +29,7 @@ from bot.emulator.envelope import ApiError, not_found, ok, unauthorized
 from bot.emulator.faults import Fault, FaultPlan
 from bot.emulator.methods_bot import BotMethods, BotSettings, CallbackRecord, scope_key
 from bot.emulator.methods_messages import Handler, MessageMethods
-from bot.emulator.spec import BotApiSpec, load_spec
+from bot.emulator.spec import BotApiSpec, MethodSpec, load_spec
 from bot.emulator.state import ChatInfo, Conversation, StoredMessage, UserInfo
 from bot.emulator.users import button_press, chat_for, user_message
 from bot.emulator.validate import Upload, Validator
@@ -181,6 +181,15 @@ class TelegramEmulator:
         except ApiError as exc:
             return self._refuse(method.name, exc, {}).response()
         self._record(method.name, raw, files, request.method)
+        work = self._process(method, raw, files, request)
+        if method.name == "getUpdates":
+            return await work  # a long poll ends when its client goes away
+        # Like Telegram, a call that arrived is carried out even if the client gives up waiting.
+        return await asyncio.shield(work)
+
+    async def _process(
+        self, method: MethodSpec, raw: dict[str, Any], files: dict[str, Upload], request: web.Request
+    ) -> web.Response:
         fault = self.faults.take(method.name)
         try:
             if fault is not None:
