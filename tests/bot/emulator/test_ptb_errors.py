@@ -31,7 +31,7 @@ async def test_an_identical_edit_is_refused_as_not_modified(emu: TelegramEmulato
     edited = await bot.edit_message_text("spot 24,075", CHAT, sent.message_id)
     assert edited.text == "spot 24,075" and edited.edit_date is not None
     assert emu.message(CHAT, sent.message_id).text == "spot 24,075"  # type: ignore[union-attr]
-    with pytest.raises(BadRequest, match="^Message is not modified: specified new message content"):
+    with pytest.raises(BadRequest, match=r"^Message is not modified: specified new message content"):
         await bot.edit_message_text("spot 24,075", CHAT, sent.message_id)
     assert emu.errors[-1].description.startswith("Bad Request: message is not modified: specified new")
     assert emu.violations == []  # a state error, not a malformed request
@@ -80,7 +80,7 @@ async def test_lenient_mode_accepts_what_the_live_server_tolerates() -> None:
 async def test_text_over_4096_characters_is_too_long(emu: TelegramEmulator, bot: Bot) -> None:
     await bot.send_message(CHAT, "€" * 4096)  # the limit counts characters, not bytes
     await bot.send_message(CHAT, "<b>" + "x" * 4096 + "</b>", parse_mode="HTML")  # after entity parsing
-    with pytest.raises(BadRequest, match="^Message is too long$"):
+    with pytest.raises(BadRequest, match=r"^Message is too long$"):
         await bot.send_message(CHAT, "x" * 4097)
     assert [v.description for v in emu.violations] == ["Bad Request: message is too long"]
 
@@ -88,7 +88,7 @@ async def test_text_over_4096_characters_is_too_long(emu: TelegramEmulator, bot:
 async def test_a_caption_over_1024_characters_is_too_long(emu: TelegramEmulator, bot: Bot) -> None:
     from tests.bot.emulator.example_bot import CHART
 
-    with pytest.raises(BadRequest, match="^Message caption is too long$"):
+    with pytest.raises(BadRequest, match=r"^Message caption is too long$"):
         await bot.send_photo(CHAT, CHART, caption="y" * 1025)
     assert emu.messages(CHAT) == []
 
@@ -97,14 +97,14 @@ async def test_callback_data_of_65_bytes_is_button_data_invalid(emu: TelegramEmu
     ok = InlineKeyboardMarkup([[InlineKeyboardButton("ok", callback_data="é" * 32)]])  # 64 bytes
     await bot.send_message(CHAT, "fits", reply_markup=ok)
     too_long = InlineKeyboardMarkup([[InlineKeyboardButton("no", callback_data="x" * 65)]])
-    with pytest.raises(BadRequest, match="^Button_data_invalid$"):
+    with pytest.raises(BadRequest, match=r"^Button_data_invalid$"):
         await bot.send_message(CHAT, "does not fit", reply_markup=too_long)
     assert [v.description for v in emu.violations] == ["Bad Request: BUTTON_DATA_INVALID"]
 
 
 async def test_a_button_without_an_action_is_refused(emu: TelegramEmulator, bot: Bot) -> None:
     markup = InlineKeyboardMarkup([[InlineKeyboardButton("just text")]])
-    with pytest.raises(BadRequest, match="(?i)text buttons are unallowed in the inline keyboard"):
+    with pytest.raises(BadRequest, match=r"(?i)text buttons are unallowed in the inline keyboard"):
         await bot.send_message(CHAT, "x", reply_markup=markup)
     assert emu.violations[0].description == (
         "Bad Request: can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
@@ -112,7 +112,7 @@ async def test_a_button_without_an_action_is_refused(emu: TelegramEmulator, bot:
 
 
 async def test_a_missing_chat_id_is_refused(emu: TelegramEmulator, bot: Bot) -> None:
-    with pytest.raises(BadRequest, match="^Chat_id is empty$"):
+    with pytest.raises(BadRequest, match=r"^Chat_id is empty$"):
         await bot.send_message("", "to nobody")
     assert [(v.method, v.description, v.kind) for v in emu.violations] == [
         ("sendMessage", "Bad Request: chat_id is empty", "spec")
@@ -120,7 +120,7 @@ async def test_a_missing_chat_id_is_refused(emu: TelegramEmulator, bot: Bot) -> 
 
 
 async def test_an_unknown_chat_is_not_found(emu: TelegramEmulator, bot: Bot) -> None:
-    with pytest.raises(BadRequest, match="^Chat not found$"):
+    with pytest.raises(BadRequest, match=r"^Chat not found$"):
         await bot.send_message(999, "hello?")
     assert emu.violations == [] and emu.errors[-1].kind == "state"
 
