@@ -118,6 +118,7 @@ class TelegramEmulator:
         self.errors: list[ErrorAnswer] = []
         self.unimplemented: list[str] = []
         self._changed = asyncio.Event()
+        self.version = 0  # rises on every handled request and user action
         self._runner: web.AppRunner | None = None
 
     # ---- lifecycle ----------------------------------------------------------------------------
@@ -236,6 +237,7 @@ class TelegramEmulator:
         return exc
 
     def _touch(self) -> None:
+        self.version += 1
         self._changed.set()
         self._changed = asyncio.Event()
 
