@@ -18,9 +18,9 @@ data is caught in tests; ``ParseError.strict_only`` tells that Telegram itself w
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 ALLOWED_TAGS = frozenset(
     {
@@ -189,7 +189,7 @@ class _Html:
                 continue
             i = self.tag(i)
         if self.open:
-            raise ParseError(f"Can't find end tag corresponding to start tag {self.open[-1].tag}")
+            raise ParseError(f'Can\'t find end tag corresponding to start tag "{self.open[-1].tag}"')
         return self.entities
 
     def tag(self, begin: int) -> int:
@@ -223,13 +223,9 @@ class _Html:
             while self.at(i) != 0 and self.at(i) in _SPACES:
                 i += 1
             if self.at(i) != ord("="):
-                if tag == "blockquote" and attr.lower() == "expandable":
-                    expandable = True
-                    continue
-                raise ParseError(
-                    f'Expected equal sign in declaration of an attribute of the tag "{tag}" '
-                    f"at byte offset {begin}"
-                )
+                # an attribute without a value is ignored (``<blockquote expandable>`` is the one that counts)
+                expandable = expandable or (tag == "blockquote" and attr.lower() == "expandable")
+                continue
             i += 1
             while self.at(i) != 0 and self.at(i) in _SPACES:
                 i += 1
@@ -239,12 +235,10 @@ class _Html:
             if self.at(i) == 0:
                 raise ParseError(f"Unclosed start tag at byte offset {begin}")
             attr = attr.lower()
-            if (
-                (tag == "a" and attr == "href")
-                or (tag == "tg-emoji" and attr == "emoji-id")
-                or (tag == "blockquote" and attr == "expandable")
-            ):
+            if (tag == "a" and attr == "href") or (tag == "tg-emoji" and attr == "emoji-id"):
                 argument = value
+            elif tag == "blockquote" and attr == "expandable":
+                expandable = True
             elif tag == "code" and attr == "class" and value.startswith("language-"):
                 argument = value[len("language-") :]
             elif tag == "span" and attr == "class" and value.startswith("tg-"):
@@ -330,17 +324,56 @@ class _Html:
             self.entities.append(Entity(kind, offset, length))
 
 
+_HOST = re.compile(
+    r"^(?:[A-Za-z0-9\u00a1-\uffff](?:[A-Za-z0-9\u00a1-\uffff-]*\.)+[A-Za-z\u00a1-\uffff-]{2,}"
+    r"|\d{1,3}(?:\.\d{1,3}){3})(?::\d{1,5})?$"
+)
+
+
 def checked_link(url: str) -> str:
-    """The link Telegram would keep for ``<a href=...>``, or ``""`` when it silently drops the entity."""
-    url = url.strip()
-    if not url:
+    """The link Telegram keeps for ``<a href=...>`` (normalised), or ``""`` when it drops the entity silently.
+
+    Like tdlib: a missing scheme means ``http://``; an http(s) link needs a host with a dot and gets a
+    ``/`` path when it has none; ``tg:`` and ``mailto:`` links are kept; anything with a blank is dropped.
+    """
+    if not url or any(ch.isspace() for ch in url):
         return ""
-    if "://" not in url and not url.startswith(("tg:", "mailto:")):
-        url = "http://" + url
-    parts = urlsplit(url)
-    if parts.scheme.lower() in ("http", "https", "ton"):
-        return url if parts.hostname and "." in parts.hostname else ""
-    return url if parts.scheme.lower() in ("tg", "mailto") else ""
+    lowered = url.lower()
+    if lowered.startswith(("tg:", "mailto:")):
+        return url
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "http", url
+    if scheme.lower() not in ("http", "https", "ton"):
+        return ""
+    cut = min((k for k in (rest.find("/"), rest.find("?"), rest.find("#")) if k >= 0), default=len(rest))
+    host, tail = rest[:cut], rest[cut:]
+    if "@" in host:
+        host = host.rsplit("@", 1)[1]
+    if not _HOST.match(host):
+        return ""
+    return f"{scheme.lower()}://{rest[:cut]}{tail if tail.startswith('/') else '/' + tail}"
+
+
+# tdlib orders entities by offset, then longer first, then by this priority (lower first)
+_PRIORITY = {
+    "blockquote": 0,
+    "expandable_blockquote": 0,
+    "pre": 11,
+    "code": 20,
+    "text_link": 49,
+    "text_mention": 49,
+    "bold": 90,
+    "italic": 91,
+    "underline": 92,
+    "strikethrough": 93,
+    "spoiler": 94,
+    "custom_emoji": 99,
+}
+
+
+def sort_key(e: Entity) -> tuple[int, int, int]:
+    return (e.offset, -e.length, _PRIORITY.get(e.type, 50))
 
 
 def parse_html(text: str, *, strict: bool = True) -> ParsedText:
@@ -378,7 +411,7 @@ def trim(text: str, entities: list[Entity]) -> ParsedText:
     while end > 0 and is_blank(end - 1):
         end -= 1
     kept: list[Entity] = []
-    for e in sorted(entities, key=lambda x: (x.offset, -x.length)):
+    for e in sorted(entities, key=sort_key):
         start, stop = e.offset, min(e.offset + e.length, end)
         while start < stop and is_blank(start):
             start += 1
@@ -390,6 +423,6 @@ def trim(text: str, entities: list[Entity]) -> ParsedText:
         lead += 1
     shifted = tuple(
         Entity(e.type, e.offset - lead, e.length, e.url, e.language, e.custom_emoji_id)
-        for e in sorted(kept, key=lambda x: (x.offset, -x.length))
+        for e in sorted(kept, key=sort_key)
     )
     return ParsedText(units[2 * lead : 2 * end].decode("utf-16-le", "surrogatepass"), shifted)

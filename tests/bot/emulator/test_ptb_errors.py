@@ -45,7 +45,10 @@ async def test_an_identical_edit_is_refused_as_not_modified(emu: TelegramEmulato
             "<b>x</i>",
             'Bad Request: can\'t parse entities: Unmatched end tag at byte offset 4, expected "</b>", found "</i>"',
         ),
-        ("spot <b>up", "Bad Request: can't parse entities: Can't find end tag corresponding to start tag b"),
+        (
+            "spot <b>up",
+            "Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"b\"",
+        ),
         ("a <br> b", 'Bad Request: can\'t parse entities: Unsupported start tag "br" at byte offset 2'),
         ("x < y", 'Bad Request: can\'t parse entities: Unsupported start tag "" at byte offset 2'),
     ],

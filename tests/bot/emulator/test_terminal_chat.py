@@ -83,6 +83,6 @@ async def test_messages_the_bot_sends_on_its_own_are_printed(
 
 def test_render_text_styles_entities_and_shows_link_targets() -> None:
     parsed = parse_html('😀 <b>bold <i>both</i></b> <a href="https://nseindia.com">NSE</a>')
-    assert render_text(parsed.text, parsed.entities, ansi=False) == "😀 bold both NSE (https://nseindia.com)"
+    assert render_text(parsed.text, parsed.entities, ansi=False) == "😀 bold both NSE (https://nseindia.com/)"
     styled = render_text(parsed.text, parsed.entities, ansi=True)
     assert styled.startswith("😀 \x1b[1mbold \x1b[0m\x1b[1;3mboth\x1b[0m NSE")
