@@ -11,20 +11,28 @@ styles when the output is a terminal); inline buttons are listed with numbers::
 Typing ``2`` presses button 2 of the latest message that has one; photos and documents are saved under
 ``files_dir`` and their path is printed. ``quit`` or end of input ends the chat. Input and output are
 streams passed in, so the demo can be driven by a script and checked end to end.
+
+``chat_session`` is the whole offline demo loop: emulator up, the real PTB application built against it
+and polling, the terminal chat until ``quit``, everything shut down again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
+
+from telegram.ext import Application
 
 from bot.emulator.html_check import Entity
 from bot.emulator.media import image_size
-from bot.emulator.server import TelegramEmulator
+from bot.emulator.server import DEFAULT_TOKEN, TelegramEmulator
 from bot.emulator.state import StoredMessage
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 _STYLES = {"bold": "1", "italic": "3", "underline": "4", "strikethrough": "9"}
 QUIT_WORDS = frozenset({"quit", "exit", "/quit"})
@@ -250,3 +258,53 @@ def _isatty(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+async def chat_session(
+    build_app: Callable[[str, str, str], AnyApplication],
+    *,
+    lines: TextIO,
+    out: TextIO,
+    chat_id: int,
+    user_id: int | None = None,
+    first_name: str = "You",
+    files_dir: Path = Path("demo-output"),
+    token: str = DEFAULT_TOKEN,
+    ansi: bool | None = None,
+    reply_timeout: float = 10.0,
+) -> TelegramEmulator:
+    """Run the bot built by ``build_app(token, base_url, base_file_url)`` against a fresh emulator and chat.
+
+    ``post_init`` / ``post_stop`` / ``post_shutdown`` hooks run as ``run_polling`` would run them. The chat
+    is known to the emulator from the start, so the bot may write first. Returns the emulator (stopped)
+    for inspection: messages, violations, requests.
+    """
+    async with TelegramEmulator(token) as emu:
+        emu.add_chat(chat_id)
+        app = build_app(token, emu.base_url, emu.base_file_url)
+        async with app:
+            if app.post_init:
+                await app.post_init(app)
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(poll_interval=0, timeout=5, drop_pending_updates=True)
+            try:
+                chat = TerminalChat(
+                    emu,
+                    chat_id=chat_id,
+                    user_id=user_id,
+                    first_name=first_name,
+                    out=out,
+                    files_dir=files_dir,
+                    ansi=ansi,
+                    reply_timeout=reply_timeout,
+                )
+                await chat.run(lines)
+            finally:
+                await app.updater.stop()
+                await app.stop()
+                if app.post_stop:
+                    await app.post_stop(app)
+        if app.post_shutdown:
+            await app.post_shutdown(app)
+    return emu

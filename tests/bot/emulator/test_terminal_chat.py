@@ -11,8 +11,8 @@ from telegram.ext import Application
 
 from bot.emulator import TelegramEmulator
 from bot.emulator.html_check import parse_html
-from bot.terminal_chat import TerminalChat, render_text
-from tests.bot.emulator.example_bot import CHART
+from bot.terminal_chat import TerminalChat, chat_session, render_text
+from tests.bot.emulator.example_bot import CHART, build
 
 pytestmark = pytest.mark.e2e
 
@@ -86,3 +86,15 @@ def test_render_text_styles_entities_and_shows_link_targets() -> None:
     assert render_text(parsed.text, parsed.entities, ansi=False) == "😀 bold both NSE (https://nseindia.com/)"
     styled = render_text(parsed.text, parsed.entities, ansi=True)
     assert styled.startswith("😀 \x1b[1mbold \x1b[0m\x1b[1;3mboth\x1b[0m NSE")
+
+
+async def test_a_whole_demo_session_runs_the_bot_and_shuts_it_down(tmp_path: Path) -> None:
+    out = io.StringIO()
+    emu = await chat_session(
+        build, lines=io.StringIO("/start\n1\n/chart\nquit\n"), out=out, chat_id=7, files_dir=tmp_path
+    )
+    shown = out.getvalue()
+    assert "NiftyBot: NIFTY desk" in shown and "(notice from NiftyBot: approve noted)" in shown
+    assert "[photo saved: " in shown
+    assert emu.commands() != []  # post_init ran
+    emu.assert_no_violations()
