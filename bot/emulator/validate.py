@@ -114,7 +114,7 @@ class Validator:
         if spec is None or not isinstance(value, dict):
             raise _Mismatch
         if spec.subtypes:
-            for sub in spec.subtypes:
+            for sub in self._ranked(t, spec.subtypes, value):
                 try:
                     return self.one(value, sub, path, files)
                 except (_Mismatch, TypeProblem):
@@ -129,6 +129,22 @@ class Validator:
             sub_path = f"{path}.{f.name}" if path else f.name
             out[f.name] = self.coerce(value[f.name], f.types, sub_path, files)
         return {**value, **out}
+
+    def _ranked(self, union: str, subtypes: tuple[str, ...], value: dict[str, Any]) -> list[str]:
+        """Members of a union, likeliest first: the one whose name matches ``type`` (``BotCommandScopeChat``
+        for ``"chat"``), then the one that knows most of the given fields."""
+        tag = str(value.get("type", ""))
+
+        def rank(sub: str) -> tuple[bool, int]:
+            spec = self.spec.type(sub)
+            known = {f.name for f in spec.fields} if spec else set()
+            return (_snake(sub.removeprefix(union)) == tag, len(known & set(value)))
+
+        return sorted(subtypes, key=rank, reverse=True)
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 class _Mismatch(Exception):
