@@ -11,7 +11,8 @@ and answers in Telegram's envelope. Every request is checked against the Bot API
 handled; refusals of malformed requests are kept in ``violations`` so an end-to-end test can assert there
 were none, and every error answer (including state errors such as "message is not modified" and injected
 faults) is kept in ``errors``. Request times (``time.monotonic`` seconds) are kept per chat for pacing
-checks. A wrong token gets 401 (well-formed token) or 404, an unknown method 404, as from Telegram.
+checks; with ``flood_limits`` the emulator also answers 429 to sends that come too fast. A wrong token
+gets 401 (well-formed token) or 404, an unknown method 404, as from Telegram.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from aiohttp import web
 
 from bot.emulator.envelope import ApiError, not_found, ok, unauthorized
 from bot.emulator.faults import Fault, FaultPlan
+from bot.emulator.flood import COUNTED as FLOOD_COUNTED
+from bot.emulator.flood import FloodControl, FloodLimits
 from bot.emulator.methods_bot import BotMethods, BotSettings, CallbackRecord, scope_key
 from bot.emulator.methods_messages import Handler, MessageMethods
 from bot.emulator.spec import BotApiSpec, MethodSpec, load_spec
@@ -98,6 +101,7 @@ class TelegramEmulator:
         clock: Clock | None = None,
         strict_html: bool = True,
         spec: BotApiSpec | None = None,
+        flood_limits: FloodLimits | None = None,
     ) -> None:
         self.token = token
         self.host = host
@@ -113,6 +117,7 @@ class TelegramEmulator:
         self._handlers: dict[str, Handler] = {**self._messages.table(), **self._bot.table()}
         self._validator = Validator(self.spec)
         self.faults = FaultPlan()
+        self.flood = FloodControl(flood_limits) if flood_limits else None
         self.requests: list[RecordedRequest] = []
         self.violations: list[Violation] = []
         self.errors: list[ErrorAnswer] = []
@@ -196,13 +201,24 @@ class TelegramEmulator:
             if fault is not None:
                 await self._apply_fault(fault, request)
             params = self._validator.params(method, raw, files)
+            flood_key = self._flood_key(method.name, params)
+            if flood_key is not None and self.flood is not None:
+                self.flood.check(*flood_key)
             handler = self._handlers.get(method.name)
             result = await handler(params) if handler else self._unimplemented(method.name, method.returns)
+            if flood_key is not None and self.flood is not None:
+                self.flood.record(*flood_key)
         except ApiError as exc:
             return self._refuse(method.name, exc, raw).response()
         finally:
             self._touch()
         return ok(result)
+
+    def _flood_key(self, method: str, params: dict[str, Any]) -> tuple[int, bool] | None:
+        if self.flood is None or method not in FLOOD_COUNTED:
+            return None
+        chat = self.conv.chats.get(params["chat_id"]) if isinstance(params.get("chat_id"), int) else None
+        return (chat.id, chat.type != "private") if chat else None
 
     async def _apply_fault(self, fault: Fault, request: web.Request) -> None:
         if fault.delay:
