@@ -1,8 +1,10 @@
 """Message text and captions: parse mode, entities and Telegram's length limits.
 
-Limits are applied after entity parsing and trimming, as Telegram does: text 1-4096 characters, caption
-0-1024. Characters are Unicode code points: a live probe (4,096 emoji = 8,192 UTF-16 units accepted,
-4,097 refused) shows the limit is not counted in UTF-16 units, although entity offsets are.
+Parse modes: HTML (html_check), MarkdownV2 (markdown_check), legacy Markdown (accepted as raw text), or
+none with optional ``entities``. Limits are applied after entity parsing and trimming, as Telegram does:
+text 1-4096 characters, caption 0-1024. Characters are Unicode code points: a live probe (4,096 emoji =
+8,192 UTF-16 units accepted, 4,097 refused) shows the limit is not counted in UTF-16 units, although
+entity offsets are.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 from bot.emulator.envelope import bad_request
 from bot.emulator.html_check import Entity, ParsedText, ParseError, parse_html, trim, utf16_len
+from bot.emulator.markdown_check import parse_markdown_v2
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -28,8 +31,13 @@ def formatted(
             raise bad_request(
                 f"Can't parse entities: {exc.description}", kind="format", strict_only=exc.strict_only
             ) from exc
-    if mode in ("markdown", "markdownv2"):
-        # Markdown modes are accepted without parsing; the length check then sees the raw text.
+    if mode == "markdownv2":
+        try:
+            return parse_markdown_v2(text)
+        except ParseError as exc:
+            raise bad_request(f"Can't parse entities: {exc.description}", kind="format") from exc
+    if mode == "markdown":
+        # legacy Markdown is accepted without parsing; the length check then sees the raw text
         return trim(text, [])
     if mode not in ("", "none"):
         raise bad_request("Unsupported parse_mode", kind="format")
