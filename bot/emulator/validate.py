@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.emulator.envelope import ApiError, bad_request
+from bot.emulator.envelope import bad_request
 from bot.emulator.markup import parse_reply_markup
 from bot.emulator.spec import BotApiSpec, FieldSpec, MethodSpec
 
@@ -205,9 +205,3 @@ def _scalar(value: Any, t: str, files: Mapping[str, Upload]) -> Any:
 
 def _is_structured(t: str, spec: BotApiSpec) -> bool:
     return t.startswith("Array of ") or spec.type(t) is not None
-
-
-def require(value: object, error: ApiError) -> None:
-    """Raise ``error`` unless ``value`` is truthy (small helper for method handlers)."""
-    if not value:
-        raise error
