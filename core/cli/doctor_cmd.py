@@ -1,4 +1,4 @@
-"""``niftybot doctor [--quick] [--bot]``: the start-up checks; exits 1 on a fatal problem (Docker health check)."""
+"""``niftybot doctor [--quick] [--bot]``: the start-up checks; exit 1 on a fatal problem (Docker uses it)."""
 
 from __future__ import annotations
 
@@ -32,9 +32,11 @@ def _doctor(args: argparse.Namespace) -> int:
         config = load_config(getattr(args, "config", None) or settings.niftybot_config)
     except ConfigError as exc:
         error = exc.user_message
-    engine = make_engine(settings.database_url, connect_args={"connect_timeout": 5}) if settings.database_url.startswith(
-        "postgres"
-    ) else make_engine(settings.database_url)
+    engine = (
+        make_engine(settings.database_url, connect_args={"connect_timeout": 5})
+        if settings.database_url.startswith("postgres")
+        else make_engine(settings.database_url)
+    )
     token_valid = None
     if not args.quick:
         from core.marketdata.kite_session import KiteSessionStore
@@ -46,11 +48,23 @@ def _doctor(args: argparse.Namespace) -> int:
             return KiteSessionStore(session_factory(engine)).current(SystemClock().now()) is not None
 
     checks = run_checks(
-        settings, config, error, engine, default_calendar(), SystemClock().now(),
-        need_telegram=args.bot, token_valid=token_valid,
+        settings,
+        config,
+        error,
+        engine,
+        default_calendar(),
+        SystemClock().now(),
+        need_telegram=args.bot,
+        token_valid=token_valid,
     )
     for c in checks:
         print(f"[{ICONS[c.level]}] {c.name}: {c.detail}")
     bad = fatal(checks)
-    print("fatal: " + ", ".join(c.name for c in bad) if bad else "healthy" if all(c.ok for c in checks) else "degraded")
+    print(
+        "fatal: " + ", ".join(c.name for c in bad)
+        if bad
+        else "healthy"
+        if all(c.ok for c in checks)
+        else "degraded"
+    )
     return 1 if bad else 0

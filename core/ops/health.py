@@ -58,7 +58,11 @@ def check_database(engine: Engine) -> Check:
         return Check("database", Level.FATAL, f"cannot read the schema revision ({type(exc).__name__})")
     if cur != heads:
         have = ",".join(sorted(cur)) or "empty"
-        return Check("database", Level.FATAL, f"schema at {have}, needs {','.join(sorted(heads))} (niftybot db upgrade)")
+        return Check(
+            "database",
+            Level.FATAL,
+            f"schema at {have}, needs {','.join(sorted(heads))} (niftybot db upgrade)",
+        )
     return Check("database", Level.OK, f"reachable, schema {','.join(sorted(cur))}")
 
 
@@ -77,17 +81,29 @@ def check_secrets(settings: Settings, *, need_telegram: bool) -> list[Check]:
         if settings.telegram_bot_token is None:
             out.append(Check("telegram", Level.FATAL, "TELEGRAM_BOT_TOKEN is not set"))
         elif settings.telegram_chat_id is None:
-            out.append(Check("telegram", Level.WARN, "TELEGRAM_CHAT_ID is not set: pushes have nowhere to go"))
+            out.append(
+                Check("telegram", Level.WARN, "TELEGRAM_CHAT_ID is not set: pushes have nowhere to go")
+            )
         elif not settings.telegram_admin_ids:
-            out.append(Check("telegram", Level.WARN, "no TELEGRAM_ADMIN_IDS: nobody can reset breakers or log in"))
+            out.append(
+                Check("telegram", Level.WARN, "no TELEGRAM_ADMIN_IDS: nobody can reset breakers or log in")
+            )
         else:
             out.append(Check("telegram", Level.OK, "token, chat and admins set"))
     if settings.market_data is MarketDataSource.KITE:
         missing = [n for n in ("kite_api_key", "kite_api_secret") if getattr(settings, n) is None]
         if missing:
-            out.append(Check("kite", Level.FATAL, f"MARKET_DATA=kite but {', '.join(m.upper() for m in missing)} not set"))
+            out.append(
+                Check(
+                    "kite",
+                    Level.FATAL,
+                    f"MARKET_DATA=kite but {', '.join(m.upper() for m in missing)} not set",
+                )
+            )
     if settings.anthropic_api_key is None:
-        out.append(Check("anthropic", Level.WARN, "no ANTHROPIC_API_KEY: commentary uses the automatic writer"))
+        out.append(
+            Check("anthropic", Level.WARN, "no ANTHROPIC_API_KEY: commentary uses the automatic writer")
+        )
     else:
         out.append(Check("anthropic", Level.OK, "API key set"))
     return out
@@ -99,10 +115,14 @@ def check_calendar(calendar: NSECalendar, now: datetime, warn_from_month: int = 
     if today.year in gap:
         return Check("calendar", Level.FATAL, f"no NSE holiday list for {today.year}: trading days unknown")
     if gap:
-        return Check("calendar", Level.WARN, f"no holiday list for {', '.join(map(str, gap))} (needed within 30 days)")
+        return Check(
+            "calendar", Level.WARN, f"no holiday list for {', '.join(map(str, gap))} (needed within 30 days)"
+        )
     if today.month >= warn_from_month and today.year + 1 not in calendar.years:
         return Check("calendar", Level.WARN, f"the {today.year + 1} holiday list is not loaded yet")
-    return Check("calendar", Level.OK, f"covers {min(calendar.years)}-{max(calendar.years)} (data {calendar.version})")
+    return Check(
+        "calendar", Level.OK, f"covers {min(calendar.years)}-{max(calendar.years)} (data {calendar.version})"
+    )
 
 
 def check_log_dir(path: Path) -> Check:
@@ -131,7 +151,9 @@ def check_kite_token(settings: Settings, token_valid: Callable[[], bool | None])
     except Exception as exc:
         return Check("kite token", Level.WARN, f"could not check ({type(exc).__name__})")
     if not valid:
-        return Check("kite token", Level.WARN, "no valid Kite session for today: /login in the chat or niftybot login")
+        return Check(
+            "kite token", Level.WARN, "no valid Kite session for today: /login in the chat or niftybot login"
+        )
     return Check("kite token", Level.OK, "valid for today")
 
 
