@@ -109,9 +109,12 @@ class OutboxSender:
         *,
         monotonic: Callable[[], float] = time.monotonic,
         on_result: Callable[[str, bool], None] | None = None,
+        private_gap: float = PRIVATE_GAP,
+        group_gap: float = GROUP_GAP,
     ) -> None:
         self.factory = factory
         self.clock = clock
+        self.private_gap, self.group_gap = private_gap, group_gap
         self._monotonic = monotonic
         self._last: dict[int, float] = {}
         self._lock = asyncio.Lock()
@@ -123,7 +126,7 @@ class OutboxSender:
             return len(list(s.scalars(select(OutboxMessageRow.id).where(OutboxMessageRow.status == PENDING))))
 
     async def _pace(self, chat_id: int) -> None:
-        gap = GROUP_GAP if chat_id < 0 else PRIVATE_GAP
+        gap = self.group_gap if chat_id < 0 else self.private_gap
         last = self._last.get(chat_id)
         if last is not None:
             wait = last + gap - self._monotonic()
