@@ -62,8 +62,8 @@ def _move(value: Decimal | None) -> str:
 def _index(fact: IndexFact | None, name: str) -> str:
     if fact is None:
         return f"{name} is unknown."
-    points = "" if fact.change_points is None else f", {abs(fact.change_points)} points"
-    return f"{fact.name} {level(fact.level)}, {_move(fact.change_pct)}{points}."
+    points = "" if fact.change_points is None else f" ({abs(fact.change_points)} points)"
+    return f"{fact.name} at {level(fact.level)}, {_move(fact.change_pct)}{points}."
 
 
 def _cue(fact: CueFact) -> str:
@@ -156,7 +156,7 @@ def _risk(r: RiskFact) -> str:
         f"{lim.name} {rupees(lim.used)} of {rupees(lim.limit)} ({pct(lim.used_pct)})" for lim in r.limits
     )
     reasons = "; ".join(r.reasons)
-    return text + (f". Limits: {limits}" if limits else "") + (f". {reasons}" if reasons else "") + "."
+    return text + (f". Limits: {limits}" if limits else "") + (f". Reasons: {reasons}" if reasons else "") + "."
 
 
 def eod(f: EodFacts) -> str:

@@ -24,7 +24,8 @@ Numbers
 Innocent numbers (not checked, or checked as what they are)
   - Dates (``2026-11-24``, ``24/11/2026``, ``24 Nov``, ``Nov 24, 2026``, ``24-Nov-26``, ``Nov 2026``)
     must be dates in the facts (year compared when written); a bare year (1900-2100) must be the year
-    of a fact date; an ordinal above 10 ("the 25th") must be the day of a fact date.
+    of a fact date; an ordinal above 10 ("the 25th", "42nd percentile") must be the day of a fact
+    date or a fact number (to the nearest integer).
   - Times of day (``15:40``, ``9:15 am``) must be times in the facts.
   - Not checked: list markers at the start of a line (``1.``, ``2)``, ``(3)``); ordinals up to 10th;
     period or term compounds (``25-delta``, ``20-day``, ``4-leg``, ``EMA20``, ``RSI(14)``); index
@@ -325,8 +326,10 @@ def _unsupported(reply: Scan, index: FactIndex) -> Iterator[str]:
         if ident.lower() not in index.words:
             yield ident
     for text, n in reply.ordinals:
+        as_number = NumberToken(text, Decimal(n), Decimal("0.5"), percent=False)
         if n > 10 and n not in index.ordinals and not any(d.day == n for d in index.dates):
-            yield text
+            if not index.supports(as_number):
+                yield text
     years = {d.year for d in index.dates}
     for token in reply.numbers:
         is_year = token.tolerance == Decimal("0.5") and not token.percent and 1900 <= token.value <= 2100

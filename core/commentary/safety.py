@@ -25,7 +25,7 @@ _EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1", re.DOTALL)
 _HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+", re.MULTILINE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 _LINK = re.compile(r"(?:https?|tg)://\S+|\bwww\.\S+", re.IGNORECASE)
-_COMMAND = re.compile(r"(?<![\w/:.])/(?=[A-Za-z])")
+_COMMAND = re.compile(r"(?<![\w/:.<])/(?=[A-Za-z])")
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
 
 

@@ -136,6 +136,12 @@ class CommentaryService:
         day = (now or self._clock.now()).astimezone(IST).date()
         return await asyncio.to_thread(self._store.totals, day)
 
+    async def aclose(self) -> None:
+        """Close the HTTP client (its pooled connections)."""
+        close = getattr(self._client, "aclose", None)
+        if close is not None:
+            await close()
+
     # ---- the flow -------------------------------------------------------------------------------
     async def _run(self, facts: AnyFacts, question: str | None, deadline: datetime | None) -> Commentary:
         now = self._clock.now()
