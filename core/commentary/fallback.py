@@ -143,7 +143,7 @@ def rationale(f: SuggestionFacts) -> str:
 
 def _position(p: PositionFact) -> str:
     pnl = "" if p.unrealized_pnl is None else f", unrealized {rupees(p.unrealized_pnl)}"
-    return f"#{p.id} {p.strategy} ({p.algorithm}), {day_text(p.expiry)} expiry, {p.lots} lot(s){pnl}"
+    return f"#{p.id}: {p.strategy} ({p.algorithm}), {day_text(p.expiry)} expiry, {p.lots} lot(s){pnl}"
 
 
 def _risk(r: RiskFact) -> str:
@@ -168,10 +168,10 @@ def eod(f: EodFacts) -> str:
     for t in f.trades:
         if t.action == "opened":
             premium = "" if t.premium is None else f", premium {rupees(t.premium)}"
-            trades.append(f"opened #{t.id} {t.strategy} ({t.algorithm}){premium}")
+            trades.append(f"opened #{t.id}: {t.strategy} ({t.algorithm}){premium}")
         else:
             net = "" if t.net_pnl is None else f", net {rupees(t.net_pnl)}"
-            trades.append(f"closed #{t.id} {t.strategy} ({t.reason or 'no reason recorded'}){net}")
+            trades.append(f"closed #{t.id}: {t.strategy} ({t.reason or 'no reason recorded'}){net}")
     parts.append("Trades: " + ("; ".join(trades) if trades else "none") + ".")
     if f.open_positions:
         parts.append("Open positions: " + "; ".join(_position(p) for p in f.open_positions) + ".")

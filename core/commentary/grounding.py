@@ -254,6 +254,7 @@ class FactIndex:
         self.times.update((h, mi) for _, h, mi in found.times)
         for number in found.numbers:
             self.add_number(number.value, percent=number.percent)
+        self.words.update(w.lower() for w in found.identifiers)
         self.words.update(w.lower() for w in re.findall(r"[\w&^=]+", normalise(text)))
 
     def add(self, value: object, name: str = "") -> None:
