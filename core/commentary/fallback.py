@@ -156,7 +156,9 @@ def _risk(r: RiskFact) -> str:
         f"{lim.name} {rupees(lim.used)} of {rupees(lim.limit)} ({pct(lim.used_pct)})" for lim in r.limits
     )
     reasons = "; ".join(r.reasons)
-    return text + (f". Limits: {limits}" if limits else "") + (f". Reasons: {reasons}" if reasons else "") + "."
+    return (
+        text + (f". Limits: {limits}" if limits else "") + (f". Reasons: {reasons}" if reasons else "") + "."
+    )
 
 
 def eod(f: EodFacts) -> str:

@@ -327,10 +327,10 @@ def _unsupported(reply: Scan, index: FactIndex) -> Iterator[str]:
         if ident.lower() not in index.words:
             yield ident
     for text, n in reply.ordinals:
-        as_number = NumberToken(text, Decimal(n), Decimal("0.5"), percent=False)
-        if n > 10 and n not in index.ordinals and not any(d.day == n for d in index.dates):
-            if not index.supports(as_number):
-                yield text
+        if n <= 10 or n in index.ordinals or any(d.day == n for d in index.dates):
+            continue
+        if not index.supports(NumberToken(text, Decimal(n), Decimal("0.5"), percent=False)):
+            yield text
     years = {d.year for d in index.dates}
     for token in reply.numbers:
         is_year = token.tolerance == Decimal("0.5") and not token.percent and 1900 <= token.value <= 2100

@@ -11,6 +11,7 @@ bodies follow the API's shapes: a ``message`` object with ``usage``, or ``{"type
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 from collections import deque
@@ -102,7 +103,13 @@ class FakeAnthropic:
         return self
 
     def error(
-        self, status: int, error_type: str, message: str, *, retry_after: str | None = None, delay: float = 0.0
+        self,
+        status: int,
+        error_type: str,
+        message: str,
+        *,
+        retry_after: str | None = None,
+        delay: float = 0.0,
     ) -> FakeAnthropic:
         headers = {} if retry_after is None else {"retry-after": retry_after}
         body = {"type": "error", "error": {"type": error_type, "message": message}}
@@ -110,8 +117,12 @@ class FakeAnthropic:
         return self
 
     def rate_limited(self, retry_after: str = "0.2") -> FakeAnthropic:
-        return self.error(429, "rate_limit_error", "Number of requests has exceeded your rate limit.",
-                          retry_after=retry_after)
+        return self.error(
+            429,
+            "rate_limit_error",
+            "Number of requests has exceeded your rate limit.",
+            retry_after=retry_after,
+        )
 
     def overloaded(self) -> FakeAnthropic:
         return self.error(529, "overloaded_error", "Overloaded")
@@ -127,15 +138,17 @@ class FakeAnthropic:
                 anthropic_version=request.headers.get("anthropic-version"),
             )
         )
-        scripted = self.script.popleft() if self.script else Scripted(200, self.message_body(self.default_text))
+        scripted = (
+            self.script.popleft() if self.script else Scripted(200, self.message_body(self.default_text))
+        )
         if scripted.delay:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closing.wait(), timeout=scripted.delay)
-            except TimeoutError:
-                pass
         headers = {"request-id": f"req_fake{len(self.requests):04d}", **scripted.headers}
         return web.Response(
-            status=scripted.status, text=json.dumps(scripted.body), content_type="application/json",
+            status=scripted.status,
+            text=json.dumps(scripted.body),
+            content_type="application/json",
             headers=headers,
         )
 

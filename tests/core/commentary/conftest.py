@@ -23,8 +23,14 @@ PRICES = PriceTable.parse(
     {
         "models": {
             "claude-sonnet-5-5": [
-                {"from": "2026-01-01", "input": "2.00", "output": "10.00", "cache_write_5m": "2.50",
-                 "cache_write_1h": "4.00", "cache_read": "0.20"},
+                {
+                    "from": "2026-01-01",
+                    "input": "2.00",
+                    "output": "10.00",
+                    "cache_write_5m": "2.50",
+                    "cache_write_1h": "4.00",
+                    "cache_read": "0.20",
+                },
             ]
         }
     }
@@ -52,7 +58,9 @@ async def fake() -> AsyncIterator[FakeAnthropic]:
 def registry(rate: float = 100.0, timeout: float = 30.0) -> GuardRegistry:
     """The real guard with a fast rate limit (the production 1 request/s is tested on its own)."""
     cfg = EngineConfig(
-        rate_limits={"llm": SourceLimits(rate_per_second=rate, burst=1, timeout_seconds=timeout, max_retries=0)},
+        rate_limits={
+            "llm": SourceLimits(rate_per_second=rate, burst=1, timeout_seconds=timeout, max_retries=0)
+        },
         breaker=BreakerConfig(failure_threshold=50, recovery_seconds=60),
     )
     return GuardRegistry(cfg)

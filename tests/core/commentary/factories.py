@@ -164,10 +164,22 @@ def technicals() -> Technicals:
 def position(pid: int = 12, *, closed: bool = False) -> Position:
     opened = datetime(2026, 11, 24, 10, 5, tzinfo=IST)
     legs = (
-        PositionLeg(contract(24000), Action.SELL, 65, Decimal("85.50"), Decimal("96.00") if closed else None,
-                    None if closed else Decimal("80.00")),
-        PositionLeg(contract(23900), Action.BUY, 65, Decimal("60.20"), Decimal("64.90") if closed else None,
-                    None if closed else Decimal("57.10")),
+        PositionLeg(
+            contract(24000),
+            Action.SELL,
+            65,
+            Decimal("85.50"),
+            Decimal("96.00") if closed else None,
+            None if closed else Decimal("80.00"),
+        ),
+        PositionLeg(
+            contract(23900),
+            Action.BUY,
+            65,
+            Decimal("60.20"),
+            Decimal("64.90") if closed else None,
+            None if closed else Decimal("57.10"),
+        ),
     )
     return Position(
         id=pid,
@@ -185,7 +197,9 @@ def position(pid: int = 12, *, closed: bool = False) -> Position:
         entry_charges=Charges(brokerage=Decimal("40"), stt=Decimal("8.34"), gst=Decimal("7.52")),
         closed_at=datetime(2026, 11, 24, 14, 10, tzinfo=IST) if closed else None,
         exit_reason=ExitReason.STOP_LOSS if closed else None,
-        exit_charges=Charges(brokerage=Decimal("40"), stt=Decimal("9.36"), gst=Decimal("7.60")) if closed else Charges(),
+        exit_charges=Charges(brokerage=Decimal("40"), stt=Decimal("9.36"), gst=Decimal("7.60"))
+        if closed
+        else Charges(),
         max_loss=Decimal("4855.50"),
     )
 

@@ -31,7 +31,7 @@ def test_floats_go_through_repr_so_0_1_stays_0_1():
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, "nan", True])
 def test_nan_infinity_and_booleans_are_refused(bad):
-    with pytest.raises(ValidationError, match="finite number|yes/no"):
+    with pytest.raises(ValidationError, match=r"finite number|yes/no"):
         IndexFact(name="NIFTY 50", level=bad)
 
 
@@ -53,7 +53,11 @@ def test_json_carries_numbers_as_numbers():
 
 def test_brief_builder_converts_vols_to_percents_and_splits_crude_and_rupee():
     facts = f.brief_facts()
-    assert facts.vol is not None and facts.vol.atm_iv_pct == Decimal("13.45") and facts.vol.rv_20d_pct == Decimal("11.20")
+    assert (
+        facts.vol is not None
+        and facts.vol.atm_iv_pct == Decimal("13.45")
+        and facts.vol.rv_20d_pct == Decimal("11.20")
+    )
     assert facts.vol.vix_percentile == Decimal("35.3")  # percentiles to one decimal
     assert facts.chain is not None and facts.chain.skew_25d_pct == Decimal("2.10")
     assert facts.chain.oi_supports == (Decimal("24000.00"), Decimal("23900.00"), Decimal("23800.00"))

@@ -97,8 +97,12 @@ PCT = st.decimals(min_value=Decimal("-99"), max_value=Decimal("99"), places=2)
 NAMES = st.text(st.characters(codec="utf-8", categories=["L", "N", "P", "S", "Zs"]), min_size=1, max_size=30)
 DAYS = st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 12, 31))
 
-INDEX = st.builds(IndexFact, name=NAMES, level=LEVEL, change_points=st.none() | LEVEL, change_pct=st.none() | PCT)
-CUE = st.builds(CueFact, name=NAMES, last=st.none() | LEVEL, change_pct=st.none() | PCT, as_of=st.none() | DAYS)
+INDEX = st.builds(
+    IndexFact, name=NAMES, level=LEVEL, change_points=st.none() | LEVEL, change_pct=st.none() | PCT
+)
+CUE = st.builds(
+    CueFact, name=NAMES, last=st.none() | LEVEL, change_pct=st.none() | PCT, as_of=st.none() | DAYS
+)
 VOL = st.builds(
     VolFact,
     regime=st.sampled_from(["low", "normal", "high"]),
@@ -129,7 +133,9 @@ RISK = st.builds(
     equity=money("0"),
     drawdown=money("0"),
     limits=st.lists(
-        st.builds(LimitFact, name=NAMES, used=money("0"), limit=money("1"), used_pct=PCT, tripped=st.booleans()),
+        st.builds(
+            LimitFact, name=NAMES, used=money("0"), limit=money("1"), used_pct=PCT, tripped=st.booleans()
+        ),
         max_size=2,
     ).map(tuple),
 )
@@ -183,7 +189,9 @@ ASK = st.builds(
     AskFacts,
     market=st.builds(
         MarketFact,
-        as_of=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(IST)),
+        as_of=st.datetimes(
+            min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(IST)
+        ),
         nifty=st.none() | INDEX,
         vix=st.none() | INDEX,
         vol=st.none() | VOL,

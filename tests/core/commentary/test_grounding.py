@@ -70,7 +70,9 @@ def test_indian_grouping_lakhs_and_crores():
 
 
 def test_a_percent_must_match_a_percent_fact():
-    facts = BriefFacts(day=f.DAY, nifty=IndexFact(name="NIFTY 50", level=SPOT, change_points=87, change_pct=-0.42))
+    facts = BriefFacts(
+        day=f.DAY, nifty=IndexFact(name="NIFTY 50", level=SPOT, change_points=87, change_pct=-0.42)
+    )
     assert ok("NIFTY fell 0.42%", facts)
     assert ok("NIFTY fell 0.4 percent", facts)
     assert ok("NIFTY fell 87 points", facts)
@@ -94,8 +96,18 @@ def test_numbers_in_fact_strings_and_list_lengths_are_facts():
 
 def test_dates_must_be_dates_in_the_facts():
     facts = f.brief_facts()  # day 24 Nov 2026, expiry 1 Dec 2026, cues as of 23 Nov
-    for reply in ("On 24 Nov 2026", "on Nov 24, 2026", "on 2026-11-24", "on 24/11/2026", "the 1 Dec expiry",
-                  "1st December", "Dec 1", "24-Nov-26", "in Nov 2026", "in 2026"):
+    for reply in (
+        "On 24 Nov 2026",
+        "on Nov 24, 2026",
+        "on 2026-11-24",
+        "on 24/11/2026",
+        "the 1 Dec expiry",
+        "1st December",
+        "Dec 1",
+        "24-Nov-26",
+        "in Nov 2026",
+        "in 2026",
+    ):
         assert ok(reply, facts), reply
     for reply in ("on 25 Nov", "on 2026-11-25", "on 24 Nov 2025", "in 2027", "the 26th"):
         assert not ok(reply, facts), reply

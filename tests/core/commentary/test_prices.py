@@ -40,8 +40,20 @@ def test_cost_by_hand():
 
 def test_cost_rounds_half_up_to_a_millionth_of_a_dollar():
     price = PriceTable.parse(
-        {"models": {"m": [{"from": "2026-01-01", "input": "0.25", "output": "1", "cache_write_5m": "0",
-                           "cache_write_1h": "0", "cache_read": "0"}]}}
+        {
+            "models": {
+                "m": [
+                    {
+                        "from": "2026-01-01",
+                        "input": "0.25",
+                        "output": "1",
+                        "cache_write_5m": "0",
+                        "cache_write_1h": "0",
+                        "cache_read": "0",
+                    }
+                ]
+            }
+        }
     ).price("m", date(2026, 1, 1))
     assert price is not None
     assert cost_usd(TokenUsage(input=2), price) == Decimal("0.000001")  # 0.0000005 → up
@@ -53,8 +65,23 @@ def test_cost_rounds_half_up_to_a_millionth_of_a_dollar():
     [
         ({}, "'models' mapping"),
         ({"models": {"m": []}}, "list of dated rows"),
-        ({"models": {"m": [{"from": "2026-01-01", "input": "-1", "output": "1", "cache_write_5m": "0",
-                            "cache_write_1h": "0", "cache_read": "0"}]}}, "input"),
+        (
+            {
+                "models": {
+                    "m": [
+                        {
+                            "from": "2026-01-01",
+                            "input": "-1",
+                            "output": "1",
+                            "cache_write_5m": "0",
+                            "cache_write_1h": "0",
+                            "cache_read": "0",
+                        }
+                    ]
+                }
+            },
+            "input",
+        ),
         ({"models": {"m": [{"from": "2026-01-01", "input": "1"}]}}, "output"),
     ],
 )

@@ -21,9 +21,21 @@ pytestmark = pytest.mark.db
 AT = datetime(2026, 11, 24, 8, 40, tzinfo=IST)
 
 
-def rec(outcome: Outcome, cost: str, tokens: TokenUsage = TokenUsage(), at: datetime = AT) -> UsageRecord:
-    return UsageRecord(at=at, trading_day=at.date(), kind="brief", model="claude-sonnet-5-5", outcome=outcome,
-                       tokens=tokens, cost_usd=Decimal(cost), latency_ms=812, detail=None)
+NO_TOKENS = TokenUsage()
+
+
+def rec(outcome: Outcome, cost: str, tokens: TokenUsage = NO_TOKENS, at: datetime = AT) -> UsageRecord:
+    return UsageRecord(
+        at=at,
+        trading_day=at.date(),
+        kind="brief",
+        model="claude-sonnet-5-5",
+        outcome=outcome,
+        tokens=tokens,
+        cost_usd=Decimal(cost),
+        latency_ms=812,
+        detail=None,
+    )
 
 
 def test_records_and_totals_per_ist_day(engine):
@@ -64,7 +76,9 @@ async def test_the_service_stores_usage_and_cost_in_the_database(engine, fake):
     fake.reply("NIFTY 50 at 24,087.", input_tokens=1000, output_tokens=500)
     notices = Notices()
     store = SqlUsageStore(engine)
-    service = make_service(fake.base_url, store=store, budget="0.015", notices=notices, clock=FixedClock(f.NOW))
+    service = make_service(
+        fake.base_url, store=store, budget="0.015", notices=notices, clock=FixedClock(f.NOW)
+    )
     await service.brief(f.brief_facts())  # $0.009650
     await service.brief(f.brief_facts())  # $0.007000 → $0.016650 ≥ $0.015
     over = await service.brief(f.brief_facts())
