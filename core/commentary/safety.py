@@ -57,6 +57,12 @@ def trim(text: str, max_chars: int) -> str:
     return cut + ELLIPSIS
 
 
+def whole_sentences(text: str) -> str:
+    """Drop a trailing unfinished sentence (a reply cut off by ``max_tokens``); keep all if none ends."""
+    ends = [m.end() for m in re.finditer(r"[.!?](?=\s|$)", text)]
+    return text[: ends[-1]] if ends else text
+
+
 def escape(text: str) -> str:
     return html.escape(text, quote=False)
 

@@ -186,6 +186,8 @@ class CommentaryService:
         self, facts: AnyFacts, reply: LlmReply, usage: CallUsage, now: datetime, started: float
     ) -> Commentary:
         text = safety.plain(reply.text)
+        if reply.stop_reason == "max_tokens":  # cut off mid-sentence: keep the finished sentences
+            text = safety.whole_sentences(text)
         if facts.kind == "ask" and text.strip().rstrip(".") == CANNOT_ANSWER:
             await self._record(facts.kind, Outcome.CANNOT_ANSWER, now, usage, started)
             return Commentary(

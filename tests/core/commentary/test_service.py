@@ -289,3 +289,49 @@ async def test_the_budget_callback_failing_does_not_stop_the_commentary(fake):
 async def test_a_zero_budget_never_calls_claude(fake, budget):
     result = await make_service(fake.base_url, budget=budget).brief(f.brief_facts())
     assert result.reason == Outcome.OVER_BUDGET and fake.requests == []
+
+
+async def test_a_reply_cut_off_by_max_tokens_keeps_only_whole_sentences(fake):
+    fake.reply(
+        "NIFTY 50 is at 24,087. India VIX rose 2.09% to 13.2 while the S&P 500 gai", stop_reason="max_tokens"
+    )
+    result = await make_service(fake.base_url).brief(f.brief_facts())
+    assert result.source == "claude" and result.text == "NIFTY 50 is at 24,087."
+
+
+def test_the_wiring_uses_the_sdk_only_when_a_key_is_set():
+    from pydantic import SecretStr
+
+    from core.clock import FixedClock as Clock
+    from core.commentary.client import AnthropicLlm
+    from core.commentary.service import build_commentary_service
+    from core.config.schema import LlmConfig
+    from core.config.settings import Settings
+    from core.errors import ConfigError
+
+    keyless = build_commentary_service(
+        Settings(_env_file=None, anthropic_api_key=None),
+        LlmConfig(),
+        registry(),
+        MemoryUsageStore(),
+        Clock(f.NOW),
+    )
+    assert keyless._client is None
+    keyed = build_commentary_service(
+        Settings(
+            _env_file=None, anthropic_api_key=SecretStr(API_KEY), anthropic_base_url="http://127.0.0.1:9"
+        ),
+        LlmConfig(),
+        registry(),
+        MemoryUsageStore(),
+        Clock(f.NOW),
+    )
+    assert isinstance(keyed._client, AnthropicLlm)
+    with pytest.raises(ConfigError, match="no price"):
+        build_commentary_service(
+            Settings(_env_file=None),
+            LlmConfig(model="claude-unknown-9"),
+            registry(),
+            MemoryUsageStore(),
+            Clock(f.NOW),
+        )
