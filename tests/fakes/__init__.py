@@ -1,0 +1,1 @@
+"""Fake outside services that tests start on loopback (real client libraries talk to them)."""
