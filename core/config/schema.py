@@ -92,8 +92,10 @@ def _default_limits() -> dict[str, SourceLimits]:
         "kite_quote": SourceLimits(rate_per_second=1.0),
         "kite_other": SourceLimits(rate_per_second=10.0, burst=10),
         "kite_historical": SourceLimits(rate_per_second=3.0, burst=3),
-        "yahoo": SourceLimits(rate_per_second=5 / 60, burst=5, timeout_seconds=15.0),
-        "llm": SourceLimits(rate_per_second=1.0, timeout_seconds=30.0, max_retries=2),
+        # Yahoo throttles hard: one retry, then serve the cache (see core/marketdata/yahoo.py).
+        "yahoo": SourceLimits(rate_per_second=5 / 60, burst=5, timeout_seconds=15.0, max_retries=1),
+        # The Anthropic SDK retries 408/429/5xx itself (llm.max_retries); the guard must not retry again.
+        "llm": SourceLimits(rate_per_second=1.0, timeout_seconds=30.0, max_retries=0),
         "simulator": SourceLimits(rate_per_second=1000.0, burst=1000),
     }
 
