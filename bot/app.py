@@ -128,6 +128,10 @@ def build_bot(
     secret = token or (settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None)
     if not secret:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set: the bot cannot start (the demo needs none).")
+    if commentator is None:
+        from bot.commentary import build_commentator
+
+        commentator = build_commentator(app)
     bc = make_context(app, commentator=commentator)
     builder = (
         ApplicationBuilder()

@@ -17,7 +17,7 @@ so every approved suggestion ends executed or refused with a reason.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -119,6 +119,16 @@ class DeskService:
         self.algorithms = list(algorithms)
         self.audit = audit or DecisionBuffer()
         self.charges = charges
+        # Optional: writes a suggestion's commentary paragraph (the bot wires Claude in here).
+        self.annotate: Callable[[Suggestion], Awaitable[str | None]] | None = None
+
+    async def _annotate(self, s: Suggestion) -> str | None:
+        assert self.annotate is not None
+        try:
+            return await self.annotate(s)
+        except Exception:  # commentary is optional; the deterministic rationale stays
+            log.exception("suggestion commentary failed")
+            return None
 
     # ---- plumbing -----------------------------------------------------------------------------------
     def _audit(self, repo: DeskRepository, decision: TradeDecisionLog) -> None:
@@ -290,7 +300,11 @@ class DeskService:
                 self._expired(repo, sid, now)
             risk, _ = self._risk(repo, now)
             positions = repo.open_positions()
-            results, cands = self._candidates(snap, risk, positions, now)
+        results, cands = self._candidates(snap, risk, positions, now)
+        if self.annotate is not None:
+            # Commentary (Claude, with its own deadline and fallback) is written outside any transaction.
+            cands = [replace(s, commentary=await self._annotate(s)) if s.gates_passed else s for s in cands]
+        with desk_uow(self.factory) as repo:
             regime = snap.vol.regime.value if snap.vol else None
             for result in results:
                 if not result.candidates:
