@@ -39,12 +39,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pandas as pd
+from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import IST, Clock
+from core.config.schema import BreakerConfig, EngineConfig, SourceLimits
 from core.errors import CalendarCoverageError
 from core.market_hours import NSECalendar
+from core.marketdata.kite import KiteSource
 from core.marketdata.ports import INDIA_VIX, NIFTY
 from core.marketdata.simulator import SimulatedMarket, round_tick, tradingsymbol
+from core.persistence.db import make_engine, session_factory, upgrade
+from core.resilience.guard import GuardRegistry
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "kite"
 T = TypeVar("T")
@@ -88,6 +93,7 @@ class Fault(StrEnum):
     INPUT = "input"  # 400 InputException
     MALFORMED = "malformed"  # 200 with a body that does not parse
     SLOW = "slow"  # a normal answer after ``delay`` seconds
+    INCOMPLETE = "incomplete"  # 200 with the usual shape but a required field missing
 
 
 @dataclass(frozen=True)
@@ -138,7 +144,15 @@ class FakeKiteMarket:
 
     # ---- instruments ------------------------------------------------------------------------------
     def expiries(self, day: date) -> list[date]:
-        out = set(self.calendar.weekly_expiries(day, self.weeklies))
+        out: set[date] = set()
+        cursor = day
+        while len(out) < self.weeklies:
+            try:
+                e = self.calendar.next_weekly_expiry(cursor)
+            except CalendarCoverageError:
+                break  # no holiday list for that year: the fake lists no contract it cannot date
+            out.add(e)
+            cursor = e + timedelta(days=1)
         for months in range(3):
             y, m = day.year + (day.month - 1 + months) // 12, (day.month - 1 + months) % 12 + 1
             try:
@@ -246,7 +260,7 @@ class FakeKiteMarket:
         q["depth"] = {
             "buy": [
                 {"price": 0, "quantity": 0, "orders": 0}
-                if not np.isfinite(bid)
+                if not np.isfinite(bid) or bid - 0.05 * i <= 0
                 else {
                     "price": round(bid - 0.05 * i, 2),
                     "quantity": int(row["bid_qty"]) + 65 * i,
@@ -375,6 +389,7 @@ class FakeKiteServer:
         self.access_tokens = {access_token}
         self.request_tokens: set[str] = set()
         self.requests: list[RecordedRequest] = []
+        self.errors: list[str] = []  # exceptions inside the fake itself (tests assert it stays empty)
         self._faults: dict[str, list[list[Any]]] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -396,7 +411,7 @@ class FakeKiteServer:
         return self
 
     def stop(self) -> None:
-        """Stop listening: the next request gets connection refused."""
+        """Stop listening: the next request gets connection refused (threads answering slowly wake up)."""
         self._stopping.set()
         if self._httpd is not None:
             self._httpd.shutdown()
@@ -472,15 +487,23 @@ def _route(method: str, path: str) -> tuple[str, dict[str, str]] | None:
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    incomplete = False
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def do_GET(self) -> None:
-        self._handle("GET")
+        self._guarded("GET")
 
     def do_POST(self) -> None:
-        self._handle("POST")
+        self._guarded("POST")
+
+    def _guarded(self, method: str) -> None:
+        try:
+            self._handle(method)
+        except Exception as exc:  # a bug in the fake: make it loud, not a hung-up connection
+            self.server.fake.errors.append(f"{method} {self.path}: {type(exc).__name__}: {exc}")
+            self._send(500, f"fake Kite server bug: {exc!r}".encode(), "text/plain")
 
     # ---- responses --------------------------------------------------------------------------------
     def _send(self, status: int, body: bytes, content_type: str) -> None:
@@ -548,17 +571,29 @@ class _Handler(BaseHTTPRequestHandler):
         if endpoint != "session" and not authorized:
             self._error("token")
             return
+        self.incomplete = fault is not None and fault[0] is Fault.INCOMPLETE
         getattr(self, f"_{endpoint}")(params, route[1])
 
     def _instruments(self, params: dict[str, list[str]], args: dict[str, str]) -> None:
-        self._send(200, self.server.fake.market.instruments_csv().encode(), "text/csv")
+        text = self.server.fake.market.instruments_csv()
+        if self.incomplete:  # drop the strike column
+            text = "\n".join(
+                ",".join(c for i, c in enumerate(ln.split(",")) if i != 6) for ln in text.splitlines()
+            )
+        self._send(200, text.encode(), "text/csv")
 
     def _quotes(self, params: dict[str, list[str]], kind: str) -> None:
         keys = params.get("i", [])
         if len(keys) > MAX_INSTRUMENTS[kind]:
             self._error("too_many_instruments")
             return
-        self._ok(self.server.fake.market.quotes(keys, kind))
+        data = self.server.fake.market.quotes(keys, kind)
+        if self.incomplete:
+            for entry in data.values():
+                entry.pop("depth", None)
+                entry.pop("ohlc", None)
+                entry.pop("last_price", None)
+        self._ok(data)
 
     def _quote(self, params: dict[str, list[str]], args: dict[str, str]) -> None:
         self._quotes(params, "quote")
@@ -583,11 +618,16 @@ class _Handler(BaseHTTPRequestHandler):
         if (end - start).days > MAX_SPAN_DAYS[interval]:
             self._error("span", days=MAX_SPAN_DAYS[interval])
             return
-        self._ok({"candles": self.server.fake.market.candles(token, interval, start, end)})
+        candles = self.server.fake.market.candles(token, interval, start, end)
+        if self.incomplete:
+            candles = [c[:4] for c in candles]
+        self._ok({"candles": candles})
 
     def _profile(self, params: dict[str, list[str]], args: dict[str, str]) -> None:
         data = load("profile.json")["data"]
         data["user_id"] = self.server.fake.user_id
+        if self.incomplete:
+            del data["user_id"]
         self._ok(data)
 
     def _session(self, params: dict[str, list[str]], args: dict[str, str]) -> None:
@@ -621,3 +661,90 @@ def running(market: FakeKiteMarket, **kwargs: Any) -> Iterator[FakeKiteServer]:
         yield server
     finally:
         server.stop()
+    assert not server.errors, server.errors
+
+
+class Sleeps:
+    """A sleep for the guards' retry backoff that records the waits instead of waiting."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+class Ticker:
+    """A monotonic clock the test moves by hand (breaker recovery without sleeping)."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+def kite_registry(
+    *,
+    quote_rate: float | None = None,
+    max_retries: int = 2,
+    threshold: int = 5,
+    recovery: float = 30.0,
+    guard_timeout: float = 10.0,
+    sleep: Sleeps | None = None,
+    monotonic: Ticker | None = None,
+) -> GuardRegistry:
+    """Guards with the production Kite rate limits (or a faster quote limit), a fake sleep and clock."""
+    limits = dict(EngineConfig().rate_limits)
+    for key in ("kite_quote", "kite_other", "kite_historical"):
+        rate = (
+            limits[key].rate_per_second
+            if quote_rate is None
+            else max(quote_rate, limits[key].rate_per_second)
+        )
+        burst = limits[key].burst if quote_rate is None else max(int(rate), 1)
+        limits[key] = SourceLimits(
+            rate_per_second=rate, burst=burst, timeout_seconds=guard_timeout, max_retries=max_retries
+        )
+    config = EngineConfig(
+        rate_limits=limits, breaker=BreakerConfig(failure_threshold=threshold, recovery_seconds=recovery)
+    )
+    kwargs: dict[str, Any] = {"sleep": sleep or Sleeps()}
+    if monotonic is not None:
+        kwargs["monotonic"] = monotonic
+    return GuardRegistry(config, **kwargs)
+
+
+def kite_source(
+    server: FakeKiteServer,
+    sessions: sessionmaker[Session],
+    registry: GuardRegistry,
+    *,
+    access_token: str | None = None,
+    timeout: float = 5.0,
+) -> KiteSource:
+    """A KiteSource with the real client pointed at ``server``."""
+    token = access_token if access_token is not None else next(iter(server.access_tokens))
+    return KiteSource(
+        server.api_key,
+        token,
+        root=server.url,
+        timeout=timeout,
+        registry=registry,
+        sessions=sessions,
+        calendar=server.market.calendar,
+    )
+
+
+@contextmanager
+def sqlite_sessions(path: Path) -> Iterator[sessionmaker[Session]]:
+    """A migrated SQLite database file at ``path`` (for tests that are not about the database)."""
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    try:
+        yield session_factory(engine)
+    finally:
+        engine.dispose()
