@@ -565,7 +565,7 @@ class _Handler(BaseHTTPRequestHandler):
                 else:
                     self._send(200, b'{"status": "success", "data": {', "application/json")
                 return
-            else:
+            elif kind is not Fault.INCOMPLETE:
                 self._error(kind.value)
                 return
         if endpoint != "session" and not authorized:
