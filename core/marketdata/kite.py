@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import IST, ensure_aware
 from core.config.settings import Settings
-from core.domain.market import GlobalCue, IndexQuote
+from core.domain.market import GlobalCue, IndexQuote, OptionContract
 from core.errors import AuthenticationError, ConfigError, DataFetchError, DataValidationError
 from core.market_hours import NSECalendar
 from core.marketdata.kite_errors import SOURCE, KiteCaller, _check_token_error, malformed
@@ -46,7 +46,7 @@ from core.marketdata.kite_payloads import (
     candles_frame,
     chain_frame,
     last_prices,
-    nifty_option_contracts,
+    nifty_options_from_csv,
     option_quotes,
 )
 from core.marketdata.kite_session import TokenCheck
@@ -237,11 +237,7 @@ class KiteSource:
             day = dump_day(now)
             cached = await asyncio.to_thread(self._instruments.load, day)
             if cached is None or not cache_is_fresh(cached.day, cached.fetched_at, now):
-                rows = await self._call(
-                    "kite_other",
-                    "NFO instruments dump",
-                    lambda: nifty_option_contracts(self._kite.instruments("NFO")),
-                )
+                rows = await self._call("kite_other", "NFO instruments dump", self._nifty_dump)
                 if not rows:
                     raise malformed("NFO instruments dump", "it lists no NIFTY options")
                 cached = await asyncio.to_thread(self._instruments.save, day, now, rows)
@@ -312,6 +308,11 @@ class KiteSource:
                 days.baseline_day,
             )
         return base
+
+    def _nifty_dump(self) -> list[OptionContract]:
+        """The NFO dump through the client's request path (auth, errors), parsed by us: see
+        :func:`nifty_options_from_csv` for why ``KiteConnect.instruments()`` is not used to parse it."""
+        return nifty_options_from_csv(self._kite._get("market.instruments", url_args={"exchange": "NFO"}))
 
     def _option_quotes(self, keys: list[str]) -> dict[str, OptionQuote]:
         return option_quotes(self._kite.quote(keys))

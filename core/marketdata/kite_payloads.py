@@ -10,6 +10,8 @@ NaN and infinity are refused before any arithmetic.
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -59,6 +61,9 @@ class InstrumentRow(_Payload):
         )
 
 
+DUMP_COLUMNS = tuple(InstrumentRow.model_fields)  # the dump's columns this adapter reads
+
+
 class _Level(_Payload):
     price: float = Field(ge=0)
     quantity: int = Field(ge=0)
@@ -102,9 +107,23 @@ _LTP = TypeAdapter(dict[str, dict[str, float]])
 
 
 def nifty_option_contracts(rows: Iterable[Mapping[str, Any]]) -> list[OptionContract]:
-    """NIFTY options (``name == "NIFTY"``, ``segment == "NFO-OPT"``) of a parsed instruments dump."""
+    """NIFTY options (``name == "NIFTY"``, ``segment == "NFO-OPT"``) of an instruments dump's rows."""
     picked = [r for r in rows if r.get("name") == NIFTY_NAME and r.get("segment") == OPTION_SEGMENT]
     return [row.contract() for row in _INSTRUMENT_ROWS.validate_python(picked)]
+
+
+def nifty_options_from_csv(raw: bytes | str) -> list[OptionContract]:
+    """NIFTY options of the raw CSV dump (``/instruments/NFO``).
+
+    The client's own ``instruments()`` converts every one of the ~90,000 NFO rows (a date parse each,
+    seconds of CPU); here rows are filtered first and only NIFTY options are converted and checked.
+    """
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in DUMP_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise malformed("NFO instruments dump", f"it lacks the column(s) {', '.join(missing)}")
+    return nifty_option_contracts(reader)
 
 
 def option_quotes(data: Mapping[str, Any]) -> dict[str, OptionQuote]:

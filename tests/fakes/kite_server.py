@@ -233,7 +233,7 @@ class FakeKiteMarket:
         row = self._chain(contract.expiry).get((contract.strike, contract.kind))
         if row is None:
             return None
-        q = copy.deepcopy(self._quote_template)
+        q = dict(self._quote_template)  # every nested value is replaced below
         now = self.clock.now()
         bid, ask, ltp = (float(row[c]) for c in ("bid", "ask", "ltp"))
         oi = int(row["oi"]) + self.oi_shift

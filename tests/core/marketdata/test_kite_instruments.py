@@ -13,10 +13,10 @@ from core.errors import DataFetchError
 from core.market_hours import default_calendar
 from core.marketdata.kite_instruments import cache_is_fresh
 from core.marketdata.kite_oi import OiDays, oi_days
-from core.marketdata.kite_payloads import nifty_option_contracts
+from core.marketdata.kite_payloads import nifty_option_contracts, nifty_options_from_csv
 from core.persistence.db import session_factory
 from core.persistence.models.kite import KiteInstrument, KiteInstrumentDump, KiteOiClose
-from tests.fakes.kite_server import FakeKiteMarket, kite_registry, kite_source, running
+from tests.fakes.kite_server import DATA, FakeKiteMarket, kite_registry, kite_source, running
 
 CAL = default_calendar()
 NOW = datetime(2026, 11, 18, 11, 0, tzinfo=IST)
@@ -78,6 +78,20 @@ def test_the_dump_filter_keeps_only_nifty_options_and_rejects_bad_rows():
         nifty_option_contracts([{**rows[0], "lot_size": 0}])
     with pytest.raises(ValueError, match="expiry"):
         nifty_option_contracts([{**rows[0], "expiry": ""}])
+
+
+def test_the_raw_dump_is_filtered_before_rows_are_converted():
+    raw = (DATA / "instruments_nfo.csv").read_bytes()
+    contracts = nifty_options_from_csv(raw)
+    assert [(c.tradingsymbol, c.expiry, c.strike, c.option_type, c.lot_size) for c in contracts] == [
+        ("NIFTY26D0123700CE", DEC1, 23700.0, "CE", 65),
+        ("NIFTY26D0123700PE", DEC1, 23700.0, "PE", 65),
+        ("NIFTY26DEC23700CE", date(2026, 12, 29), 23700.0, "CE", 65),
+    ]
+    assert contracts[0].instrument_token == 10624258 and contracts[0].tick_size == 0.05
+    with pytest.raises(DataFetchError, match="lacks the column.s. strike, tick_size") as err:
+        nifty_options_from_csv(b"instrument_token,tradingsymbol,name,expiry\n1,X,NIFTY,2026-12-01\n")
+    assert not err.value.transient
 
 
 # ---- the database cache ---------------------------------------------------------------------------------
