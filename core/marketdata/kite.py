@@ -20,31 +20,28 @@ import logging
 import math
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pandas as pd
 from kiteconnect import KiteConnect
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.clock import IST, ensure_aware
+from core.clock import IST
 from core.config.settings import Settings
 from core.domain.market import GlobalCue, IndexQuote, OptionContract
 from core.errors import AuthenticationError, ConfigError, DataFetchError, DataValidationError
 from core.market_hours import NSECalendar
-from core.marketdata.kite_errors import SOURCE, KiteCaller, _check_token_error, malformed
-from core.marketdata.kite_instruments import (
-    KiteInstrumentsRepository,
-    NiftyContracts,
-    cache_is_fresh,
-    dump_day,
-)
-from core.marketdata.kite_oi import OiCloseRepository, oi_days
+from core.marketdata.kite_errors import SOURCE, KiteCaller, _check_token_error
+from core.marketdata.kite_instruments import InstrumentsCache, KiteInstrumentsRepository, NiftyContracts
+from core.marketdata.kite_oi import OiBaseline
 from core.marketdata.kite_payloads import (
-    IndexQuotePayload,
+    INDEX_KEYS,
     OptionQuote,
+    Profile,
     candles_frame,
     chain_frame,
+    index_quotes,
     last_prices,
     nifty_options_from_csv,
     option_quotes,
@@ -56,7 +53,6 @@ from core.resilience.guard import GuardRegistry
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-INDEX_KEYS = {NIFTY: "NSE:NIFTY 50", INDIA_VIX: "NSE:INDIA VIX"}
 INDEX_TOKENS = {NIFTY: 256265, INDIA_VIX: 264969}
 QUOTE_BATCH = 500  # instruments per /quote call (Kite's limit)
 LTP_BATCH = 1000  # instruments per /quote/ltp call
@@ -64,31 +60,6 @@ DAY_SPAN = 2000  # calendar days per historical "day" request (Kite's limit)
 _STAMP = "%Y-%m-%d %H:%M:%S"  # historical from/to: naive IST
 
 __all__ = ["KiteSource", "TokenCheck", "_check_token_error"]
-
-
-def _index_quotes(data: Any) -> dict[str, IndexQuote]:
-    """NIFTY 50 and India VIX from a /quote answer (``ohlc.close`` is the previous close)."""
-    out: dict[str, IndexQuote] = {}
-    for symbol, key in INDEX_KEYS.items():
-        if not isinstance(data, dict) or key not in data:
-            raise malformed("index quote", f"no entry for {key}")
-        q = IndexQuotePayload.model_validate(data[key])
-        o = q.ohlc
-        out[symbol] = IndexQuote(
-            symbol,
-            q.last_price,
-            o.close or None,
-            ensure_aware(q.timestamp, IST),
-            open=o.open or None,
-            high=o.high or None,
-            low=o.low or None,
-        )
-    return out
-
-
-class _Profile(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    user_id: str = Field(min_length=1)
 
 
 def _plain(value: SecretStr | str | None) -> str:
@@ -122,13 +93,9 @@ class KiteSource:
         self._root = root
         self._registry = registry
         self._calendar = calendar
-        self._instruments = KiteInstrumentsRepository(sessions)
-        self._oi = OiCloseRepository(sessions)
-        self._contracts: NiftyContracts | None = None
-        self._contracts_lock = asyncio.Lock()
+        self._instruments = InstrumentsCache(KiteInstrumentsRepository(sessions), self._download_dump)
+        self._oi = OiBaseline(sessions, calendar)
         self._index_inflight: dict[datetime, asyncio.Task[dict[str, IndexQuote]]] = {}
-        self._oi_base: tuple[date, dict[int, int]] | None = None
-        self._oi_warned: set[date] = set()
 
     @classmethod
     def from_settings(
@@ -192,7 +159,7 @@ class KiteSource:
             return TokenCheck(False, reason="no Kite access token is set; log in with /login")
         try:
             profile = await self._call(
-                "kite_other", "profile", lambda: _Profile.model_validate(self._kite.profile())
+                "kite_other", "profile", lambda: Profile.model_validate(self._kite.profile())
             )
         except AuthenticationError as exc:
             return TokenCheck(False, reason=str(exc))
@@ -222,28 +189,15 @@ class KiteSource:
 
     async def _fetch_index_quotes(self) -> dict[str, IndexQuote]:
         keys = list(INDEX_KEYS.values())
-        return await self._call("kite_quote", "index quotes", lambda: _index_quotes(self._kite.quote(keys)))
+        return await self._call("kite_quote", "index quotes", lambda: index_quotes(self._kite.quote(keys)))
 
     # ---- contracts and chains ---------------------------------------------------------------------
     async def contracts(self, now: datetime) -> NiftyContracts:
         """Today's NIFTY option contracts: memory, else the database cache, else a fresh download."""
-        held = self._contracts
-        if held is not None and cache_is_fresh(held.day, held.fetched_at, now):
-            return held
-        async with self._contracts_lock:
-            held = self._contracts
-            if held is not None and cache_is_fresh(held.day, held.fetched_at, now):
-                return held
-            day = dump_day(now)
-            cached = await asyncio.to_thread(self._instruments.load, day)
-            if cached is None or not cache_is_fresh(cached.day, cached.fetched_at, now):
-                rows = await self._call("kite_other", "NFO instruments dump", self._nifty_dump)
-                if not rows:
-                    raise malformed("NFO instruments dump", "it lists no NIFTY options")
-                cached = await asyncio.to_thread(self._instruments.save, day, now, rows)
-                log.info("Kite instruments for %s: %d NIFTY option contracts downloaded", day, len(rows))
-            self._contracts = cached
-            return cached
+        return await self._instruments.get(now)
+
+    async def _download_dump(self) -> list[OptionContract]:
+        return await self._call("kite_other", "NFO instruments dump", self._nifty_dump)
 
     async def expiries(self, now: datetime) -> list[date]:
         """Listed expiries from today on, nearest first (today's is dropped after the F&O close)."""
@@ -282,32 +236,10 @@ class KiteSource:
             quotes.update(await self._call("kite_quote", f"quotes of {len(batch)} options", fetch))
         if len(quotes) < len(keys):
             log.warning("Kite quoted %d of %d NIFTY options asked for", len(quotes), len(keys))
-        base = await self._oi_baseline(now, {k: v.oi for k, v in quotes.items()}, book)
+        tokens = {f"{c.exchange}:{c.tradingsymbol}": c.instrument_token for cs in picked.values() for c in cs}
+        ois = {tokens[k]: int(q.oi) for k, q in quotes.items() if k in tokens}
+        base = await asyncio.to_thread(self._oi.for_quotes, now, ois)
         return {e: chain_frame(cs, quotes, base) for e, cs in picked.items()}
-
-    async def _oi_baseline(
-        self, now: datetime, ois: dict[str, float], book: NiftyContracts
-    ) -> dict[int, int]:
-        """Closing OI of the previous session (and, when no session runs, record this one's close)."""
-        days = oi_days(now, self._calendar)
-        tokens = {f"{c.exchange}:{c.tradingsymbol}": c.instrument_token for c in book.contracts}
-        if days.final and ois:
-            closes = {tokens[k]: int(v) for k, v in ois.items() if k in tokens}
-            await asyncio.to_thread(self._oi.record, days.session_day, closes, now)
-        if self._oi_base is None or self._oi_base[0] != days.baseline_day:
-            self._oi_base = (days.baseline_day, await asyncio.to_thread(self._oi.closes, days.baseline_day))
-        base = self._oi_base[1]
-        missing = sum(1 for k in ois if tokens.get(k) not in base)
-        if missing and days.baseline_day not in self._oi_warned:
-            self._oi_warned.add(days.baseline_day)
-            log.info(
-                "no closing OI recorded for %d of %d options on %s; their oi_change is 0 "
-                "(the close is recorded by any chain quoted after a session ends)",
-                missing,
-                len(ois),
-                days.baseline_day,
-            )
-        return base
 
     def _nifty_dump(self) -> list[OptionContract]:
         """The NFO dump through the client's request path (auth, errors), parsed by us: see

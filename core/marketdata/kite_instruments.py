@@ -11,8 +11,11 @@ Contracts are found by ``(expiry, strike, option_type)``; tradingsymbols are nev
 
 from __future__ import annotations
 
+import asyncio
 import bisect
+import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -21,8 +24,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import IST
 from core.domain.market import OptionContract, OptionType
+from core.marketdata.kite_errors import malformed
 from core.persistence.db import transaction
 from core.persistence.models.kite import KiteInstrument, KiteInstrumentDump
+
+log = logging.getLogger(__name__)
 
 DUMP_READY = time(8, 30)  # IST: Zerodha's dump for the day is ready by then
 
@@ -143,3 +149,41 @@ class KiteInstrumentsRepository:
                     ],
                 )
         return NiftyContracts(day, fetched_at, contracts)
+
+
+class InstrumentsCache:
+    """Contracts for ``now``: from memory, else the database, else ``download()`` (then stored).
+
+    Concurrent callers share one download (an asyncio lock); database work runs in worker threads.
+    """
+
+    def __init__(
+        self, repository: KiteInstrumentsRepository, download: Callable[[], Awaitable[list[OptionContract]]]
+    ) -> None:
+        self._repo = repository
+        self._download = download
+        self._held: NiftyContracts | None = None
+        self._lock = asyncio.Lock()
+
+    def _fresh(self, now: datetime) -> NiftyContracts | None:
+        held = self._held
+        return held if held is not None and cache_is_fresh(held.day, held.fetched_at, now) else None
+
+    async def get(self, now: datetime) -> NiftyContracts:
+        held = self._fresh(now)
+        if held is not None:
+            return held
+        async with self._lock:
+            held = self._fresh(now)
+            if held is not None:
+                return held
+            day = dump_day(now)
+            cached = await asyncio.to_thread(self._repo.load, day)
+            if cached is None or not cache_is_fresh(cached.day, cached.fetched_at, now):
+                rows = await self._download()
+                if not rows:
+                    raise malformed("NFO instruments dump", "it lists no NIFTY options")
+                cached = await asyncio.to_thread(self._repo.save, day, now, rows)
+                log.info("Kite instruments for %s: %d NIFTY option contracts downloaded", day, len(rows))
+            self._held = cached
+            return cached

@@ -15,6 +15,7 @@ OI is in units of the underlying, as Kite reports it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -27,6 +28,7 @@ from core.market_hours import NSECalendar
 from core.persistence.db import transaction
 from core.persistence.models.kite import KiteOiClose
 
+log = logging.getLogger(__name__)
 KEEP_DAYS = 14
 _CHUNK = 500
 
@@ -86,3 +88,36 @@ class OiCloseRepository:
                         for t in chunk
                     ],
                 )
+
+
+class OiBaseline:
+    """The previous close's OI for a chain quoted at ``now``; records this close when no session runs.
+
+    Synchronous (database work): call it in a worker thread. Remembers the baseline day it last read.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], calendar: NSECalendar) -> None:
+        self._repo = OiCloseRepository(sessions)
+        self._calendar = calendar
+        self._cached: tuple[date, dict[int, int]] | None = None
+        self._warned: set[date] = set()
+
+    def for_quotes(self, now: datetime, ois: Mapping[int, int]) -> dict[int, int]:
+        """``{instrument_token: previous closing OI}`` for the options quoted with ``ois`` at ``now``."""
+        days = oi_days(now, self._calendar)
+        if days.final and ois:
+            self._repo.record(days.session_day, ois, now)
+        if self._cached is None or self._cached[0] != days.baseline_day:
+            self._cached = (days.baseline_day, self._repo.closes(days.baseline_day))
+        base = self._cached[1]
+        missing = sum(1 for token in ois if token not in base)
+        if missing and days.baseline_day not in self._warned:
+            self._warned.add(days.baseline_day)
+            log.info(
+                "no closing OI recorded for %d of %d options on %s; their oi_change is 0 "
+                "(the close is recorded by any chain quoted after a session ends)",
+                missing,
+                len(ois),
+                days.baseline_day,
+            )
+        return base

@@ -22,12 +22,14 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from core.clock import IST, ensure_aware
-from core.domain.market import CHAIN_INPUT_COLUMNS, OptionContract
+from core.domain.market import CHAIN_INPUT_COLUMNS, IndexQuote, OptionContract
 from core.marketdata.kite_errors import malformed
+from core.marketdata.ports import INDIA_VIX, NIFTY
 
 NIFTY_NAME = "NIFTY"
 OPTION_SEGMENT = "NFO-OPT"
 CANDLE_COLUMNS = ("open", "high", "low", "close", "volume")
+INDEX_KEYS = {NIFTY: "NSE:NIFTY 50", INDIA_VIX: "NSE:INDIA VIX"}  # port symbol -> Kite instrument
 
 
 class _Payload(BaseModel):
@@ -205,3 +207,29 @@ def candles_frame(records: list[dict[str, Any]], what: str) -> pd.DataFrame:
     index = pd.DatetimeIndex(pd.to_datetime(stamps, utc=True)).tz_convert(IST)
     frame = pd.DataFrame(values, columns=list(CANDLE_COLUMNS), index=index)
     return frame[~frame.index.duplicated(keep="last")].sort_index()
+
+
+def index_quotes(data: Any) -> dict[str, IndexQuote]:
+    """NIFTY 50 and India VIX from a /quote answer (``ohlc.close`` is the previous close)."""
+    out: dict[str, IndexQuote] = {}
+    for symbol, key in INDEX_KEYS.items():
+        if not isinstance(data, dict) or key not in data:
+            raise malformed("index quote", f"no entry for {key}")
+        q = IndexQuotePayload.model_validate(data[key])
+        o = q.ohlc
+        out[symbol] = IndexQuote(
+            symbol,
+            q.last_price,
+            o.close or None,
+            ensure_aware(q.timestamp, IST),
+            open=o.open or None,
+            high=o.high or None,
+            low=o.low or None,
+        )
+    return out
+
+
+class Profile(_Payload):
+    """``/user/profile``: only the user id is used."""
+
+    user_id: str = Field(min_length=1)

@@ -153,7 +153,7 @@ async def test_a_dump_without_nifty_options_is_an_error_and_is_not_cached(engine
 async def test_oi_change_is_measured_from_the_recorded_close(engine, server, clock, caplog):
     sessions = session_factory(engine)
     src = kite_source(server, sessions, kite_registry(quote_rate=100))
-    caplog.set_level(logging.INFO, logger="core.marketdata.kite")
+    caplog.set_level(logging.INFO, logger="core.marketdata")
 
     clock.set(at(17, 11))  # in session, nothing recorded for the 16th: oi_change 0, said once
     first = await src.chain(DEC1, 23900.0, 10, at(17, 11))
