@@ -89,7 +89,7 @@ def test_the_raw_dump_is_filtered_before_rows_are_converted():
         ("NIFTY26DEC23700CE", date(2026, 12, 29), 23700.0, "CE", 65),
     ]
     assert contracts[0].instrument_token == 10624258 and contracts[0].tick_size == 0.05
-    with pytest.raises(DataFetchError, match="lacks the column.s. strike, tick_size") as err:
+    with pytest.raises(DataFetchError, match=r"lacks the column\(s\) strike, tick_size") as err:
         nifty_options_from_csv(b"instrument_token,tradingsymbol,name,expiry\n1,X,NIFTY,2026-12-01\n")
     assert not err.value.transient
 

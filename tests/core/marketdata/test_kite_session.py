@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from core.clock import IST, FixedClock
-from core.errors import AuthenticationError, DataFetchError
+from core.config.settings import Settings
+from core.errors import AuthenticationError, ConfigError, DataFetchError
 from core.market_hours import default_calendar
+from core.marketdata.kite import KiteSource
 from core.marketdata.kite_session import (
     KiteAuth,
     KiteSession,
@@ -207,3 +209,17 @@ async def test_login_to_stored_token_never_logs_a_secret(engine, server, caplog)
     with factory() as s:
         row = s.query(KiteSessionRow).one()
         assert access not in repr(row)
+
+
+async def test_the_source_is_built_from_settings_and_takes_the_days_token(server, sessions):
+    settings = Settings(
+        _env_file=None, kite_api_key=SecretStr(API_KEY), kite_access_token=None, kite_api_root=server.url
+    )
+    src = KiteSource.from_settings(settings, registry=kite_registry(), sessions=sessions, calendar=CAL)
+    assert not (await src.is_kite_token_valid()).valid and server.requests == []
+    src.set_access_token(SecretStr(TOKEN))  # what /login does after the exchange
+    assert await src.is_kite_token_valid() == TokenCheck(True, user_id="ZX4821")
+    with pytest.raises(ConfigError, match="KITE_API_KEY"):
+        KiteSource.from_settings(
+            Settings(_env_file=None), registry=kite_registry(), sessions=sessions, calendar=CAL
+        )
