@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from kiteconnect import KiteConnect
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import IST, ensure_aware
@@ -40,6 +40,7 @@ from core.resilience.guard import GuardRegistry
 log = logging.getLogger(__name__)
 
 LAPSE_TIME = time(6, 0)  # IST
+KEEP_DAYS = 30  # lapsed sessions older than this are deleted on the next save
 _REQUEST_TOKEN = re.compile(r"^[A-Za-z0-9]{6,64}$")
 
 
@@ -182,6 +183,9 @@ class KiteSessionStore:
         token = session.access_token.get_secret_value()
         RedactionFilter.register([token])
         with transaction(self._sessions) as s:
+            s.execute(
+                delete(KiteSessionRow).where(KiteSessionRow.expires_at < now - timedelta(days=KEEP_DAYS))
+            )
             s.add(
                 KiteSessionRow(
                     user_id=session.user_id,

@@ -191,6 +191,17 @@ def test_the_newest_login_wins_and_a_revoked_token_is_gone(engine):
 
 
 @pytest.mark.db
+def test_lapsed_sessions_are_pruned_after_a_month(engine):
+    factory = session_factory(engine)
+    store = KiteSessionStore(factory)
+    store.save(_session("oldtoken1111", NOW - timedelta(days=40)), NOW - timedelta(days=40))
+    store.save(_session("weekoldtoken22", NOW - timedelta(days=7)), NOW - timedelta(days=7))
+    store.save(_session(), NOW)
+    with factory() as s:
+        assert sorted(r.access_token for r in s.query(KiteSessionRow)) == [TOKEN, "weekoldtoken22"]
+
+
+@pytest.mark.db
 async def test_login_to_stored_token_never_logs_a_secret(engine, server, caplog):
     caplog.set_level(logging.DEBUG)
     factory = session_factory(engine)

@@ -270,3 +270,34 @@ def test_the_fake_dump_lists_current_nifty_contracts(market):
     assert all(e.weekday() == 1 for e in expiries[1:])  # Tuesdays; 24 Nov is a holiday, so the 23rd
     assert {c.lot_size for c in contracts} == {65}
     assert all(c.strike % 50 == 0 for c in contracts)
+
+
+def _keys(value, prefix=""):
+    """Every key path of a JSON value (list items share one path)."""
+    if isinstance(value, dict):
+        return {p for k, v in value.items() for p in {f"{prefix}{k}", *_keys(v, f"{prefix}{k}.")}}
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return _keys(value[0], f"{prefix}[].")
+    return set()
+
+
+def test_the_fake_serves_the_shapes_of_zerodhas_mocks(server, market):
+    from kiteconnect import KiteConnect
+
+    from tests.fakes.kite_server import load
+
+    kite = KiteConnect(server.api_key, access_token=next(iter(server.access_tokens)), root=server.url)
+    option = f"NFO:{market.contracts()[0].symbol}"
+    served = {
+        "quote_option.json": kite.quote([option])[option],
+        "quote_index.json": kite.quote(["NSE:NIFTY 50"])["NSE:NIFTY 50"],
+        "ltp.json": kite.ltp([option])[option],
+        "ohlc.json": kite.ohlc([option])[option],
+    }
+    for name, entry in served.items():
+        template = next(iter(load(name)["data"].values()))
+        assert _keys(entry) == _keys(template), name
+    assert _keys(kite.profile()) == _keys(load("profile.json")["data"])
+    candle = kite.historical_data(256265, "2026-11-18 09:15:00", "2026-11-18 09:20:00", "minute")[0]
+    assert set(candle) == {"date", "open", "high", "low", "close", "volume"}
+    assert len(load("historical_minute.json")["data"]["candles"][0]) == 6
