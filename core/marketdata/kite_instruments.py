@@ -107,19 +107,25 @@ class KiteInstrumentsRepository:
             dump = s.get(KiteInstrumentDump, day)
             if dump is None:
                 return None
-            rows = s.scalars(select(KiteInstrument).where(KiteInstrument.day == day)).all()
+            t = KiteInstrument
+            rows = s.execute(
+                select(
+                    t.tradingsymbol, t.instrument_token, t.expiry, t.strike, t.option_type, t.lot_size,
+                    t.tick_size, t.exchange,
+                ).where(t.day == day)
+            ).all()  # fmt: skip
             contracts = [
                 OptionContract(
-                    tradingsymbol=r.tradingsymbol,
-                    instrument_token=int(r.instrument_token),
-                    expiry=r.expiry,
-                    strike=float(r.strike),
-                    option_type="CE" if r.option_type == "CE" else "PE",
-                    lot_size=int(r.lot_size),
-                    tick_size=float(r.tick_size),
-                    exchange=r.exchange,
+                    tradingsymbol=sym,
+                    instrument_token=int(token),
+                    expiry=expiry,
+                    strike=float(strike),
+                    option_type="CE" if kind == "CE" else "PE",
+                    lot_size=int(lot),
+                    tick_size=float(tick),
+                    exchange=exchange,
                 )
-                for r in rows
+                for sym, token, expiry, strike, kind, lot, tick, exchange in rows
             ]
             return NiftyContracts(day, dump.fetched_at, contracts)
 
