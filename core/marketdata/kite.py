@@ -19,7 +19,7 @@ import functools
 import logging
 import math
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 
 import pandas as pd
@@ -60,6 +60,13 @@ DAY_SPAN = 2000  # calendar days per historical "day" request (Kite's limit)
 _STAMP = "%Y-%m-%d %H:%M:%S"  # historical from/to: naive IST
 
 __all__ = ["KiteSource", "TokenCheck", "_check_token_error"]
+
+
+def _local(now: datetime) -> datetime:
+    """``now`` in IST; a naive ``now`` is a caller bug, not a time to guess."""
+    if now.tzinfo is None:
+        raise ValueError("the Kite source needs an aware datetime for now")
+    return now.astimezone(IST)
 
 
 def _plain(value: SecretStr | str | None) -> str:
@@ -174,6 +181,7 @@ class KiteSource:
                 source=SOURCE,
                 transient=False,
             )
+        _local(now)
         task = self._index_inflight.get(now)
         if task is None:
             task = asyncio.ensure_future(self._fetch_index_quotes())
@@ -194,14 +202,14 @@ class KiteSource:
     # ---- contracts and chains ---------------------------------------------------------------------
     async def contracts(self, now: datetime) -> NiftyContracts:
         """Today's NIFTY option contracts: memory, else the database cache, else a fresh download."""
-        return await self._instruments.get(now)
+        return await self._instruments.get(_local(now))
 
     async def _download_dump(self) -> list[OptionContract]:
         return await self._call("kite_other", "NFO instruments dump", self._nifty_dump)
 
     async def expiries(self, now: datetime) -> list[date]:
         """Listed expiries from today on, nearest first (today's is dropped after the F&O close)."""
-        local = now.astimezone(IST)
+        local = _local(now)
         listed = (await self.contracts(now)).expiries(local.date())
         return [e for e in listed if local < datetime.combine(e, self._calendar.fo_close_time(e), IST)]
 
@@ -223,6 +231,7 @@ class KiteSource:
                 f"(got {center!r}, {window}).",
                 errors=["bad chain request"],
             )
+        _local(now)
         book = await self.contracts(now)
         picked = {e: book.chain_contracts(e, center, window) for e in dict.fromkeys(expiries)}
         for e, cs in picked.items():
@@ -249,6 +258,13 @@ class KiteSource:
     def _option_quotes(self, keys: list[str]) -> dict[str, OptionQuote]:
         return option_quotes(self._kite.quote(keys))
 
+    def _candles(self, token: int, start: datetime, end: datetime, interval: str, what: str) -> pd.DataFrame:
+        """Candles of ``token`` from ``start`` to ``end`` (sent as naive IST, as Kite expects)."""
+        records = self._kite.historical_data(
+            token, start.astimezone(IST).strftime(_STAMP), end.astimezone(IST).strftime(_STAMP), interval
+        )
+        return candles_frame(records, what)
+
     def _last_prices(self, keys: list[str]) -> dict[str, float]:
         return last_prices(self._kite.ltp(keys))
 
@@ -265,22 +281,15 @@ class KiteSource:
     # ---- history ----------------------------------------------------------------------------------
     async def candles(self, now: datetime) -> pd.DataFrame:
         """Today's completed one-minute NIFTY candles up to ``now``, indexed by aware IST bar start."""
-        local = now.astimezone(IST)
+        local = _local(now)
         session = self._calendar.session(local.date())
         if session is None or local < session.open:
             return candles_frame([], "minute candles")
         end = min(local, session.close)
-        records = await self._call(
-            "kite_historical",
-            "NIFTY minute candles",
-            lambda: self._kite.historical_data(
-                INDEX_TOKENS[NIFTY],
-                session.open.strftime(_STAMP),
-                end.strftime(_STAMP),
-                "minute",
-            ),
+        fetch = functools.partial(
+            self._candles, INDEX_TOKENS[NIFTY], session.open, end, "minute", "NIFTY minute candles"
         )
-        frame = candles_frame(records, "NIFTY minute candles")
+        frame = await self._call("kite_historical", "NIFTY minute candles", fetch)
         done = (frame.index >= session.open) & (frame.index + pd.Timedelta(minutes=1) <= pd.Timestamp(local))
         return frame[done]
 
@@ -292,16 +301,17 @@ class KiteSource:
                 source=SOURCE,
                 transient=False,
             )
-        today = now.astimezone(IST).date()
+        today = _local(now).date()
         start = today - timedelta(days=math.ceil(days * 7 / 5) + 30)  # weekends and holidays
         frames: list[pd.DataFrame] = []
         cursor = start
         while cursor < today:
             stop = min(cursor + timedelta(days=DAY_SPAN - 1), today - timedelta(days=1))
-            frm, to = f"{cursor} 00:00:00", f"{stop} 23:59:59"
-            fetch = functools.partial(self._kite.historical_data, INDEX_TOKENS[symbol], frm, to, "day")
-            records = await self._call("kite_historical", f"{symbol} daily history", fetch)
-            frames.append(candles_frame(records, f"{symbol} daily history"))
+            first = datetime.combine(cursor, time(0, 0), IST)
+            last = datetime.combine(stop, time(23, 59, 59), IST)
+            what = f"{symbol} daily history"
+            fetch = functools.partial(self._candles, INDEX_TOKENS[symbol], first, last, "day", what)
+            frames.append(await self._call("kite_historical", what, fetch))
             cursor = stop + timedelta(days=1)
         frame = pd.concat(frames) if frames else candles_frame([], "daily history")
         frame.index = pd.DatetimeIndex(frame.index).tz_localize(None).normalize()

@@ -236,6 +236,14 @@ async def test_a_bad_chain_request_is_refused_before_any_call(fast, server):
     assert server.calls("quote") == []
 
 
+async def test_a_naive_now_is_refused(fast, server):
+    naive = datetime(2026, 11, 18, 11, 0)
+    for call in (fast.expiries(naive), fast.candles(naive), fast.index_quote(NIFTY, naive)):
+        with pytest.raises(ValueError, match="aware"):
+            await call
+    assert server.requests == []
+
+
 async def test_an_expiry_kite_does_not_list_gives_an_empty_frame(fast):
     frame = await fast.chain(date(2026, 12, 2), 23700.0, 10, NOW)
     assert frame.empty and tuple(frame.columns) == CHAIN_INPUT_COLUMNS
