@@ -309,3 +309,6 @@ def test_the_fake_serves_the_shapes_of_zerodhas_mocks(server, market):
     candle = kite.historical_data(256265, "2026-11-18 09:15:00", "2026-11-18 09:20:00", "minute")[0]
     assert set(candle) == {"date", "open", "high", "low", "close", "volume"}
     assert len(load("historical_minute.json")["data"]["candles"][0]) == 6
+    day = kite.historical_data(256265, "2026-11-10 00:00:00", "2026-11-17 23:59:59", "day")[-1]
+    assert set(day) == set(candle) and len(load("historical_day.json")["data"]["candles"][0]) == 6
+    assert day["date"] == datetime(2026, 11, 17, tzinfo=IST) and day["high"] >= day["close"] >= day["low"]
