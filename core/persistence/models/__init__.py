@@ -16,6 +16,7 @@ from core.persistence.models.desk import (
 )
 from core.persistence.models.events import EventRow
 from core.persistence.models.iv_history import IVSnapshotRow as IVSnapshotRow
+from core.persistence.models.kite import KiteInstrument as KiteInstrument  # registers the Kite tables
 from core.persistence.models.llm import LlmBudgetNoticeRow, LlmUsageRow
 from core.persistence.models.meta import AppMeta
 from core.persistence.models.yahoo import YahooDailyBar as YahooDailyBar
