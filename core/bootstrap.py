@@ -6,7 +6,10 @@ share one wiring; tests pass fakes (a clock, a market source) instead of patchin
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,17 +17,66 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.clock import Clock
 from core.config.schema import NiftyConfig
 from core.config.settings import Settings
+from core.domain.market import DataStatus, MarketSnapshot
+from core.errors import NiftyBaseError
 from core.market_hours import NSECalendar, default_calendar
 from core.marketdata.engine import SnapshotEngine
 from core.marketdata.factory import build_clock, build_source
-from core.marketdata.ports import MarketDataSource
 from core.paper.audit import DecisionBuffer
-from core.persistence.db import make_engine, session_factory, upgrade
-from core.resilience import GuardRegistry
+from core.persistence.db import make_engine, session_factory, transaction, upgrade
+from core.resilience import BreakerEvent, BreakerState, GuardRegistry
 from core.services.desk import DeskService
+from core.services.events import EventKind, record_event
 from core.services.market import MarketService
 from core.services.reports import ReportService
 from core.strategies.registry import build_algorithms
+
+log = logging.getLogger(__name__)
+
+
+def _breaker_events(factory: sessionmaker[Session], clock: Clock) -> Callable[[BreakerEvent], None]:
+    """A data source's breaker opening or closing becomes an outbox event (an alert, deduplicated)."""
+
+    def on_change(event: BreakerEvent) -> None:
+        if event.new is BreakerState.HALF_OPEN:
+            return
+        now = clock.now()
+        try:
+            with transaction(factory) as s:
+                record_event(
+                    s,
+                    EventKind.BREAKER,
+                    now,
+                    {"source": event.name, "state": event.new.value, "reason": event.reason},
+                    dedupe_key=f"breaker:{event.name}:{event.new.value}:{int(now.timestamp()) // 60}",
+                )
+        except Exception:
+            log.exception("could not record the breaker event")
+
+    return on_change
+
+
+def _iv_recorder(store: Any) -> Callable[[MarketSnapshot], None]:
+    """Store the near expiry's ATM IV and India VIX from each snapshot (5-minute slots, bounded)."""
+
+    def record(snap: MarketSnapshot) -> None:
+        chain = snap.chain()
+        if chain is None or chain.analytics is None or chain.analytics.atm_iv is None:
+            return
+        if snap.parts.get("chain") is None or snap.parts["chain"].status is not DataStatus.FRESH:
+            return
+        try:
+            store.record(
+                snap.taken_at,
+                chain.analytics.atm_iv * 100.0,
+                india_vix=snap.vix.last if snap.vix else None,
+                spot=snap.spot.last if snap.spot else None,
+                expiry=chain.expiry,
+            )
+        except NiftyBaseError as exc:
+            log.warning("IV history: %s", exc.user_message)
+
+    return record
 
 
 @dataclass
@@ -36,7 +88,7 @@ class App:
     engine: Engine
     factory: sessionmaker[Session]
     guards: GuardRegistry
-    source: MarketDataSource
+    source: Any
     market: MarketService
     desk: DeskService
     reports: ReportService
@@ -48,7 +100,7 @@ def build_app(
     config: NiftyConfig,
     *,
     clock: Clock | None = None,
-    source: MarketDataSource | None = None,
+    source: Any = None,
     engine: Engine | None = None,
     calendar: NSECalendar | None = None,
     migrate: bool = True,
@@ -60,10 +112,15 @@ def build_app(
         upgrade(engine)
     factory = session_factory(engine)
     guards = GuardRegistry(config.engine)
-    source = source or build_source(settings, calendar)
-    iv_history = source if hasattr(source, "iv_history") else None
-    snapshots = SnapshotEngine(source, calendar, config, iv_history=iv_history)  # type: ignore[arg-type]
+    guards.add_breaker_listener(_breaker_events(factory, clock))
+    if source is None:
+        source, iv_history = build_source(settings, calendar, registry=guards, engine=engine, now=clock.now())
+    else:
+        iv_history = source if hasattr(source, "iv_history") else None
+    snapshots = SnapshotEngine(source, calendar, config, iv_history=iv_history)
     market = MarketService(snapshots, clock)
+    if hasattr(iv_history, "record"):
+        market.add_listener(_iv_recorder(iv_history))
     audit = DecisionBuffer()
     desk = DeskService(
         factory=factory,

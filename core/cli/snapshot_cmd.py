@@ -6,12 +6,13 @@ import argparse
 import asyncio
 from datetime import datetime
 
-from core.cli.common import add_config_arg, settings_and_config
+from core.cli.common import add_config_arg, migrated_engine, settings_and_config
 from core.errors import ConfigError
 from core.market_hours import default_calendar
 from core.marketdata.engine import SnapshotEngine
 from core.marketdata.factory import build_clock, build_source
 from core.marketdata.render import snapshot_json, snapshot_text
+from core.resilience import GuardRegistry
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,11 +26,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _snapshot(args: argparse.Namespace) -> int:
     settings, config = settings_and_config(args)
     calendar = default_calendar()
-    source = build_source(settings, calendar)
     now = args.at or build_clock(settings).now()
     if now.tzinfo is None:
         raise ConfigError("--at needs a UTC offset, e.g. 2026-11-25T11:00:00+05:30")
-    engine = SnapshotEngine(source, calendar, config, iv_history=source)
+    db = migrated_engine(settings) if settings.market_data.value == "kite" else None
+    source, iv_history = build_source(
+        settings, calendar, registry=GuardRegistry(config.engine), engine=db, now=now
+    )
+    engine = SnapshotEngine(source, calendar, config, iv_history=iv_history)
     snap = asyncio.run(engine.build(now))
     print(snapshot_json(snap) if args.json else snapshot_text(snap))
     return 0

@@ -103,13 +103,16 @@ class SnapshotEngine:
             self._safe("global cues", src.global_cues(now)),
         )
         parts: dict[str, PartInfo] = {}
-        name = src.name
+        names: dict[str, str] = getattr(src, "part_sources", {})
+
+        def source_of(key: str) -> str:
+            return names.get(key, src.name)
 
         def part(key: str, value: Any, as_of: datetime | None, limit: int) -> None:
             if isinstance(value, _Failure):
-                parts[key] = PartInfo(name, DataStatus.FAILED, None, value.text)
+                parts[key] = PartInfo(source_of(key), DataStatus.FAILED, None, value.text)
             else:
-                parts[key] = PartInfo(name, self._status(as_of, limit, now), as_of)
+                parts[key] = PartInfo(source_of(key), self._status(as_of, limit, now), as_of)
 
         spot_q = spot if isinstance(spot, IndexQuote) else None
         vix_q = vix if isinstance(vix, IndexQuote) else None
@@ -122,7 +125,7 @@ class SnapshotEngine:
             parts["chain"] = chain_info
         else:
             why = expiries.text if isinstance(expiries, _Failure) else "spot unavailable"
-            parts["chain"] = PartInfo(name, DataStatus.FAILED, None, why)
+            parts["chain"] = PartInfo(source_of("chain"), DataStatus.FAILED, None, why)
 
         technicals: Technicals | None = None
         if isinstance(candles, pd.DataFrame):
@@ -134,17 +137,20 @@ class SnapshotEngine:
             part("candles", candles, None, limits.candles_seconds)
 
         global_cues = tuple(cues) if isinstance(cues, list) else ()
+        known_cues = [c for c in global_cues if c.last is not None]
         parts["global"] = (
-            PartInfo(name, DataStatus.FAILED, None, cues.text)
+            PartInfo(source_of("global"), DataStatus.FAILED, None, cues.text)
             if isinstance(cues, _Failure)
-            else PartInfo(name, DataStatus.FRESH if global_cues else DataStatus.UNKNOWN, now)
+            else PartInfo(source_of("global"), DataStatus.FRESH if known_cues else DataStatus.UNKNOWN, now)
         )
 
         vol = self._vol(nifty_d, vix_d, chains, now)
         parts["vol"] = (
-            PartInfo(name, DataStatus.FRESH, now)
+            PartInfo(source_of("vol"), DataStatus.FRESH, now)
             if vol is not None and vol.known
-            else PartInfo(name, DataStatus.UNKNOWN, None, "; ".join(vol.warnings) if vol else "no history")
+            else PartInfo(
+                source_of("vol"), DataStatus.UNKNOWN, None, "; ".join(vol.warnings) if vol else "no history"
+            )
         )
         return MarketSnapshot(
             taken_at=now,
@@ -158,13 +164,26 @@ class SnapshotEngine:
             parts=parts,
         )
 
+    async def _raw_chains(self, spot: IndexQuote, expiries: list[date], now: datetime) -> list[Any]:
+        """One frame (or failure) per expiry; a source with ``chains`` quotes them all in one batch."""
+        window = self.config.options_desk.strike_window
+        batch = getattr(self.source, "chains", None)
+        if batch is not None:
+            got = await self._safe("chains", batch(expiries, spot.last, window, now))
+            if isinstance(got, _Failure):
+                return [got for _ in expiries]
+            missing = _Failure(LookupError("expiry not quoted"))
+            return [got.get(e, missing) for e in expiries]
+        return list(
+            await asyncio.gather(
+                *(self._safe(f"chain {e}", self.source.chain(e, spot.last, window, now)) for e in expiries)
+            )
+        )
+
     async def _chains(
         self, spot: IndexQuote, expiries: list[date], now: datetime
     ) -> tuple[list[ChainSnapshot], PartInfo]:
-        window = self.config.options_desk.strike_window
-        raw = await asyncio.gather(
-            *(self._safe(f"chain {e}", self.source.chain(e, spot.last, window, now)) for e in expiries)
-        )
+        raw = await self._raw_chains(spot, expiries, now)
         eng = self.config.engine
         out: list[ChainSnapshot] = []
         errors: list[str] = []
@@ -185,9 +204,15 @@ class SnapshotEngine:
                 stamp = pd.Timestamp(max(frame["quote_time"])).to_pydatetime()
                 newest = stamp if newest is None or stamp > newest else newest
         if not out:
-            return out, PartInfo(self.source.name, DataStatus.FAILED, None, "; ".join(errors) or "no chains")
+            return out, PartInfo(
+                self._chain_source(), DataStatus.FAILED, None, "; ".join(errors) or "no chains"
+            )
         status = self._status(newest, self.config.engine.staleness.chain_seconds, now)
-        return out, PartInfo(self.source.name, status, newest, "; ".join(errors) or None)
+        return out, PartInfo(self._chain_source(), status, newest, "; ".join(errors) or None)
+
+    def _chain_source(self) -> str:
+        names: dict[str, str] = getattr(self.source, "part_sources", {})
+        return names.get("chain", self.source.name)
 
     def _vol(
         self, nifty_d: Any, vix_d: Any, chains: list[ChainSnapshot], now: datetime

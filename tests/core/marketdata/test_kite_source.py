@@ -268,7 +268,7 @@ async def test_the_snapshot_engine_builds_a_snapshot_from_kite(fast, server):
     assert near.frame["iv"].notna().mean() > 0.8
     assert snap.technicals is not None
     assert len(server.calls("instruments")) == 1  # concurrent callers share one download
-    assert len(server.calls("quote")) == 3  # both indices in one call, then one per expiry
+    assert len(server.calls("quote")) == 2  # both indices in one call, then every expiry in one batch
 
 
 def test_the_fake_dump_lists_current_nifty_contracts(market):
