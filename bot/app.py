@@ -37,6 +37,7 @@ from bot.render.help import Role, bot_commands
 from core.bootstrap import App
 from core.clock import IST
 from core.errors import ConfigError
+from core.ops.metrics import Metrics
 
 log = logging.getLogger("niftybot.bot")
 
@@ -68,7 +69,9 @@ COMMAND_HANDLERS = {
 }
 
 
-def make_context(app: App, *, commentator: Commentator | None = None, started_at: datetime | None = None) -> BotContext:
+def make_context(
+    app: App, *, commentator: Commentator | None = None, started_at: datetime | None = None
+) -> BotContext:
     prefs = PrefsStore(app.factory)
     return BotContext(
         app=app,
@@ -89,9 +92,15 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     except (KeyError, AssertionError):
         return
     report_error(bc, "the bot", context.error or "unknown error", bc.now())
-    if isinstance(update, Update) and update.effective_message is not None and not isinstance(context.error, TelegramError):
+    if (
+        isinstance(update, Update)
+        and update.effective_message is not None
+        and not isinstance(context.error, TelegramError)
+    ):
         try:
-            await update.effective_message.reply_text("Something went wrong on our side; the admins were told.")
+            await update.effective_message.reply_text(
+                "Something went wrong on our side; the admins were told."
+            )
         except TelegramError:
             pass
 
@@ -125,7 +134,9 @@ def build_bot(
     rate_limiter: bool = True,
 ) -> tuple[Application, BotContext]:  # type: ignore[type-arg]
     settings = app.settings
-    secret = token or (settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None)
+    secret = token or (
+        settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
+    )
     if not secret:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set: the bot cannot start (the demo needs none).")
     if commentator is None:
@@ -137,7 +148,13 @@ def build_bot(
         ApplicationBuilder()
         .token(secret)
         .base_url(settings.telegram_api_base_url)
-        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=IST, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                tzinfo=IST,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
         .concurrent_updates(concurrent_updates)
         .connect_timeout(10)
         .read_timeout(30)
@@ -173,6 +190,7 @@ def build_bot(
         await bc.outbox.flush(application.bot)
 
     bc.wake_outbox = deliver
+    bc.metrics = wire_metrics(bc)
 
     if jobs and application.job_queue is not None:
         grace = app.config.schedule.misfire_grace_seconds
@@ -184,14 +202,67 @@ def build_bot(
             await deliver()
 
         application.job_queue.run_repeating(
-            tick_job, interval=tick_seconds(app), first=0.1, name="desk-tick",
+            tick_job,
+            interval=tick_seconds(app),
+            first=0.1,
+            name="desk-tick",
             job_kwargs={"misfire_grace_time": grace, "max_instances": 1, "coalesce": True},
         )
         application.job_queue.run_repeating(
-            outbox_job, interval=0.5, first=0.2, name="outbox",
+            outbox_job,
+            interval=0.5,
+            first=0.2,
+            name="outbox",
             job_kwargs={"misfire_grace_time": grace, "max_instances": 1, "coalesce": True},
         )
     return application, bc
+
+
+def wire_metrics(bc: BotContext) -> Metrics:
+    """Counters at the call sites, state gauges read at scrape time; served on METRICS_PORT if set."""
+    app = bc.app
+    metrics = Metrics()
+    bc.observers.append(metrics.observe_command)
+    app.guards.add_call_observer(metrics.observe_call)
+    bc.outbox.on_result = metrics.observe_message
+    bc.outbox.on_retry_after = metrics.telegram_429.inc
+    bc.notifier.on_event = lambda kind, labels: metrics.suggestions.labels(*labels).inc()
+    bc.scheduler_observer = lambda job, status: metrics.job_runs.labels(job, status).inc()
+
+    def desk_state() -> dict[str, float]:
+        state = app.desk.risk_peek()
+        return {
+            "open_positions": float(len(app.desk.open_positions())),
+            "unrealized_pnl": float(state.unrealized),
+            "drawdown": float(state.drawdown),
+            "equity": float(state.equity),
+        }
+
+    def snapshot_age() -> float | None:
+        snap = app.market.latest
+        return None if snap is None else (app.clock.now() - snap.taken_at).total_seconds()
+
+    def llm_today() -> dict[str, float]:
+        from core.commentary.usage import SqlUsageStore
+
+        t = SqlUsageStore(app.engine).totals(app.clock.now().astimezone(IST).date())
+        return {
+            "input": t.input_tokens,
+            "output": t.output_tokens,
+            "cache_write": t.cache_creation_input_tokens,
+            "cache_read": t.cache_read_input_tokens,
+            "cost_usd": float(t.cost_usd),
+        }
+
+    metrics.state.breakers = app.guards.statuses
+    metrics.state.snapshot_age = snapshot_age
+    metrics.state.desk = desk_state
+    metrics.state.llm_today = llm_today
+    metrics.state.outbox_backlog = bc.outbox.backlog
+    if app.settings.metrics_port is not None:
+        port = metrics.serve(app.settings.metrics_port, addr="0.0.0.0")
+        log.info("metrics on :%d/metrics", port)
+    return metrics
 
 
 def registered_commands() -> Sequence[str]:

@@ -47,12 +47,16 @@ class ClaudeCommentator(Commentator):
         now = self.app.clock.now()
         day = now.astimezone(IST).date()
         start = datetime.combine(day, datetime.min.time(), IST)
-        positions = [*self.app.desk.open_positions(),
-                     *self.app.reports.history(200)]
+        positions = [*self.app.desk.open_positions(), *self.app.reports.history(200)]
         touched = [p for p in positions if p.is_open or (p.closed_at is not None and p.closed_at >= start)]
         snap = self.app.market.latest
-        ef = eod_facts(day, touched, facts.get("risk") if isinstance(facts, dict) else None,
-                       nifty=snap.spot if snap else None, vix=snap.vix if snap else None)
+        ef = eod_facts(
+            day,
+            touched,
+            facts.get("risk") if isinstance(facts, dict) else None,
+            nifty=snap.spot if snap else None,
+            vix=snap.vix if snap else None,
+        )
         return _labelled(await self.service.eod(ef, deadline=self._deadline()))
 
     async def ask(self, question: str, snapshot: MarketSnapshot | None) -> str | None:
@@ -79,13 +83,20 @@ def build_commentator(app: App) -> ClaudeCommentator:
                 s,
                 EventKind.LLM_BUDGET,
                 app.clock.now(),
-                {"spent_usd": str(notice.spent_usd), "budget_usd": str(notice.budget_usd),
-                 "on": notice.trading_day.isoformat()},
+                {
+                    "spent_usd": str(notice.spent_usd),
+                    "budget_usd": str(notice.budget_usd),
+                    "on": notice.trading_day.isoformat(),
+                },
                 dedupe_key=f"llm_budget:{notice.trading_day}",
             )
 
     service = build_commentary_service(
-        app.settings, app.config.llm, app.guards, SqlUsageStore(app.engine), app.clock,
+        app.settings,
+        app.config.llm,
+        app.guards,
+        SqlUsageStore(app.engine),
+        app.clock,
         on_budget_exhausted=budget_reached,
     )
     commentator = ClaudeCommentator(app, service)

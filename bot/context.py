@@ -47,6 +47,8 @@ class BotContext:
     observers: list[Callable[[str, float, bool], None]] = field(default_factory=list)  # (command, secs, ok)
     wake_outbox: Callable[[], Awaitable[None]] | None = None
     login_waiting: set[int] = field(default_factory=set)  # admins asked for a Kite request token
+    metrics: Any = None  # core.ops.metrics.Metrics
+    scheduler_observer: Callable[[str, str], None] | None = None  # (job, status)
 
     @property
     def settings(self) -> Any:

@@ -31,7 +31,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("demo", help="run the bot offline in the terminal (no credentials needed)")
     add_config_arg(p)
     p.add_argument("--speed", type=float, default=None, help="simulated seconds per real second (default 60)")
-    p.add_argument("--start", type=datetime.fromisoformat, default=None, help="simulated start (ISO with offset)")
+    p.add_argument(
+        "--start", type=datetime.fromisoformat, default=None, help="simulated start (ISO with offset)"
+    )
     p.add_argument("--keep", action="store_true", help="keep the demo database from the last run")
     p.add_argument("--out", type=Path, default=Path("demo-output"), help="where charts are saved")
     p.set_defaults(handler=_demo)
@@ -44,14 +46,20 @@ def demo_start(calendar: NSECalendar, today: date) -> datetime:
         while not calendar.is_trading_day(day):
             day += timedelta(days=1)
     except CalendarCoverageError:
-        day = max(d for d in calendar.trading_days_between(date(max(calendar.years), 1, 1),
-                                                           date(max(calendar.years), 12, 31)))
+        day = max(
+            d
+            for d in calendar.trading_days_between(
+                date(max(calendar.years), 1, 1), date(max(calendar.years), 12, 31)
+            )
+        )
     return datetime.combine(day, time(8, 44), IST)
 
 
 def demo_config(config: NiftyConfig) -> NiftyConfig:
     """Suggestions live 2 simulated hours (2 minutes at 60×) so a person has time to read and decide."""
-    pt = config.paper_trading.model_copy(update={"suggestion_ttl_minutes": max(config.paper_trading.suggestion_ttl_minutes, 120)})
+    pt = config.paper_trading.model_copy(
+        update={"suggestion_ttl_minutes": max(config.paper_trading.suggestion_ttl_minutes, 120)}
+    )
     return config.model_copy(update={"paper_trading": pt})
 
 
@@ -82,12 +90,30 @@ def _demo(args: argparse.Namespace) -> int:
         "market opens at 09:15 and suggestions arrive from 09:30 (simulated time).\n",
         flush=True,
     )
-    return asyncio.run(run_demo(demo_settings, demo_config(config), start, speed, lines=sys.stdin, out=sys.stdout,
-                                files_dir=args.out))
+    return asyncio.run(
+        run_demo(
+            demo_settings,
+            demo_config(config),
+            start,
+            speed,
+            lines=sys.stdin,
+            out=sys.stdout,
+            files_dir=args.out,
+        )
+    )
 
 
-async def run_demo(settings: Any, config: NiftyConfig, start: datetime, speed: float, *, lines: Any, out: Any,
-                   files_dir: Path, reply_timeout: float = 10.0) -> int:
+async def run_demo(
+    settings: Any,
+    config: NiftyConfig,
+    start: datetime,
+    speed: float,
+    *,
+    lines: Any,
+    out: Any,
+    files_dir: Path,
+    reply_timeout: float = 10.0,
+) -> int:
     from bot.app import build_bot
     from bot.terminal_chat import chat_session
     from core.bootstrap import build_app
@@ -98,11 +124,20 @@ async def run_demo(settings: Any, config: NiftyConfig, start: datetime, speed: f
     app = build_app(settings, config, clock=clock)
 
     def build(token: str, base_url: str, base_file_url: str) -> Any:
-        app.settings = settings.model_copy(update={"telegram_api_base_url": base_url,
-                                                   "telegram_bot_token": SecretStr(token)})
+        app.settings = settings.model_copy(
+            update={"telegram_api_base_url": base_url, "telegram_bot_token": SecretStr(token)}
+        )
         application, _ = build_bot(app, token=token)
         return application
 
-    await chat_session(build, lines=lines, out=out, chat_id=DEMO_USER, user_id=DEMO_USER, first_name="Trader",
-                       files_dir=files_dir, reply_timeout=reply_timeout)
+    await chat_session(
+        build,
+        lines=lines,
+        out=out,
+        chat_id=DEMO_USER,
+        user_id=DEMO_USER,
+        first_name="Trader",
+        files_dir=files_dir,
+        reply_timeout=reply_timeout,
+    )
     return 0

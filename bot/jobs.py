@@ -55,15 +55,21 @@ def claim(bc: BotContext, job: str, day: date, now: datetime) -> bool:
     """Insert the (job, day) row; False if it already exists (ran, or another instance has it)."""
     try:
         with transaction(bc.app.factory) as s:
-            s.add(JobRunRow(job=job, run_key=day.isoformat(), trading_day=day, started_at=now, status="running"))
+            s.add(
+                JobRunRow(job=job, run_key=day.isoformat(), trading_day=day, started_at=now, status="running")
+            )
     except IntegrityError:
         return False
     return True
 
 
 def finish(bc: BotContext, job: str, day: date, status: str, detail: str) -> None:
+    if bc.scheduler_observer is not None:
+        bc.scheduler_observer(job, status)
     with transaction(bc.app.factory) as s:
-        row = s.scalars(select(JobRunRow).where(JobRunRow.job == job, JobRunRow.run_key == day.isoformat())).first()
+        row = s.scalars(
+            select(JobRunRow).where(JobRunRow.job == job, JobRunRow.run_key == day.isoformat())
+        ).first()
         if row is not None:
             row.status, row.detail, row.finished_at = status, detail[:500], bc.now()
 
@@ -80,13 +86,21 @@ def last_runs(bc: BotContext) -> dict[str, JobRunRow]:
 async def brief_job(bc: BotContext, now: datetime) -> str:
     snap = await bc.app.market.snapshot(max_age_seconds=60)
     try:
-        commentary = await asyncio.wait_for(bc.commentator.brief(snap), timeout=bc.app.config.llm.timeout_seconds + 5)
+        commentary = await asyncio.wait_for(
+            bc.commentator.brief(snap), timeout=bc.app.config.llm.timeout_seconds + 5
+        )
     except TimeoutError:
         commentary = None
     reply = premarket_brief(snap, commentary)
     with transaction(bc.app.factory) as s:
-        n = bc.notifier.push(s, bc.notifier.desk_targets(bc.settings.telegram_topic_briefs), NotificationType.BRIEF,
-                             reply, f"brief:{now.astimezone(IST).date()}", now)
+        n = bc.notifier.push(
+            s,
+            bc.notifier.desk_targets(bc.settings.telegram_topic_briefs),
+            NotificationType.BRIEF,
+            reply,
+            f"brief:{now.astimezone(IST).date()}",
+            now,
+        )
     return f"brief queued ({n} message(s))"
 
 
@@ -103,8 +117,14 @@ async def eod_job(bc: BotContext, now: datetime) -> str:
     commentary = await bc.commentator.eod({"report": report, "risk": risk})
     reply = alerts.eod_summary(now.astimezone(IST).date(), report, risk, commentary)
     with transaction(bc.app.factory) as s:
-        bc.notifier.push(s, bc.notifier.desk_targets(bc.settings.telegram_topic_briefs), NotificationType.SUMMARIES,
-                         reply, f"eod:{now.astimezone(IST).date()}", now)
+        bc.notifier.push(
+            s,
+            bc.notifier.desk_targets(bc.settings.telegram_topic_briefs),
+            NotificationType.SUMMARIES,
+            reply,
+            f"eod:{now.astimezone(IST).date()}",
+            now,
+        )
     return f"EOD: {report.trades_closed} trades closed, net {report.net_realized}"
 
 
@@ -113,8 +133,14 @@ async def weekly_job(bc: BotContext, now: datetime) -> str:
     risk = bc.app.desk.risk().state
     reply = alerts.weekly_summary(report, risk, None)
     with transaction(bc.app.factory) as s:
-        bc.notifier.push(s, bc.notifier.desk_targets(bc.settings.telegram_topic_briefs), NotificationType.SUMMARIES,
-                         reply, f"weekly:{now.astimezone(IST).date()}", now)
+        bc.notifier.push(
+            s,
+            bc.notifier.desk_targets(bc.settings.telegram_topic_briefs),
+            NotificationType.SUMMARIES,
+            reply,
+            f"weekly:{now.astimezone(IST).date()}",
+            now,
+        )
     return f"weekly: net {report.net_realized}"
 
 
@@ -194,7 +220,13 @@ class Scheduler:
             if exc.year not in self._calendar_alerted:
                 self._calendar_alerted.add(exc.year)
                 with transaction(bc.app.factory) as s:
-                    record_event(s, EventKind.CALENDAR, now, {"year": exc.year}, dedupe_key=f"calendar:{exc.year}:{day}")
+                    record_event(
+                        s,
+                        EventKind.CALENDAR,
+                        now,
+                        {"year": exc.year},
+                        dedupe_key=f"calendar:{exc.year}:{day}",
+                    )
             return []
         ran: list[str] = []
         if not trading:
@@ -217,7 +249,10 @@ class Scheduler:
             ran.append(job.name)
             await self._run(job.name, day, job.fn, now)
         if cal.is_market_open(now):
-            if self._last_monitor is None or (now - self._last_monitor).total_seconds() >= sch.monitor_interval_seconds:
+            if (
+                self._last_monitor is None
+                or (now - self._last_monitor).total_seconds() >= sch.monitor_interval_seconds
+            ):
                 self._last_monitor = now
                 ran.append("monitor")
                 await self._guarded("monitor", self._monitor)
@@ -236,7 +271,6 @@ class Scheduler:
         except Exception as exc:
             log.exception("job %s failed", name)
             finish(self.bc, name, day, "failed", f"{type(exc).__name__}: {exc}")
-            self.bc.app.desk  # noqa: B018 - keep the desk referenced for type checkers
             report_error(self.bc, f"job {name}", exc, now)
             return
         log.info("job %s: %s", name, detail)
@@ -280,11 +314,15 @@ def report_error(bc: BotContext, where: str, exc: BaseException | str, now: date
     one message a minute, not hundreds); every error is still logged."""
     window = max(bc.app.config.alerts.error_throttle_seconds, 1)
     slot = int(now.timestamp()) // window
-    detail = exc.user_message if isinstance(exc, NiftyBaseError) else (
-        exc if isinstance(exc, str) else f"unexpected {type(exc).__name__} (details in the log)"
+    detail = (
+        exc.user_message
+        if isinstance(exc, NiftyBaseError)
+        else (exc if isinstance(exc, str) else f"unexpected {type(exc).__name__} (details in the log)")
     )
     try:
         with transaction(bc.app.factory) as s:
-            record_event(s, EventKind.ERROR, now, {"where": where, "detail": detail}, dedupe_key=f"error:{slot}")
+            record_event(
+                s, EventKind.ERROR, now, {"where": where, "detail": detail}, dedupe_key=f"error:{slot}"
+            )
     except Exception:
         log.exception("could not record the error alert")

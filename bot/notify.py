@@ -14,7 +14,7 @@ is ``event:<id>:<chat>``). Recipients:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -46,6 +46,7 @@ class Notifier:
     def __init__(self, settings: Settings, prefs: PrefsStore) -> None:
         self.settings = settings
         self.prefs = prefs
+        self.on_event: Callable[[EventKind, tuple[str, str]], None] | None = None  # suggestion outcomes
 
     # ---- recipients ------------------------------------------------------------------------------
     def desk_targets(self, topic: int | None) -> list[Target]:

@@ -119,6 +119,7 @@ class OutboxSender:
         self._last: dict[int, float] = {}
         self._lock = asyncio.Lock()
         self.on_result = on_result  # (kind, ok) for metrics
+        self.on_retry_after: Callable[[], None] | None = None
         self.retry_after_seen = 0
 
     def backlog(self) -> int:
@@ -167,6 +168,8 @@ class OutboxSender:
             message_id = await self._deliver(bot, row, markup, plain=False)
         except RetryAfter as exc:
             self.retry_after_seen += 1
+            if self.on_retry_after:
+                self.on_retry_after()
             wait = (
                 exc.retry_after
                 if isinstance(exc.retry_after, (int, float))

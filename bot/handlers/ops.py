@@ -28,7 +28,10 @@ async def login(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotConte
     """Send the Kite login link; the next message may be the redirect URL or the request token."""
     s = bc.app.settings
     if s.market_data is not MarketDataSource.KITE:
-        await send(update, Reply("The desk runs on the built-in simulator (MARKET_DATA=simulated); no Kite login needed."))
+        await send(
+            update,
+            Reply("The desk runs on the built-in simulator (MARKET_DATA=simulated); no Kite login needed."),
+        )
         return
     if s.kite_api_key is None or s.kite_api_secret is None:
         await send(update, Reply("KITE_API_KEY and KITE_API_SECRET are not set; the Kite login cannot run."))
@@ -42,19 +45,23 @@ async def login(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotConte
         return
     from core.marketdata.kite_session import KiteAuth
 
-    auth = KiteAuth(s.kite_api_key, s.kite_api_secret, root=s.kite_api_root, timeout=7.0, registry=bc.app.guards)
+    auth = KiteAuth(
+        s.kite_api_key, s.kite_api_secret, root=s.kite_api_root, timeout=7.0, registry=bc.app.guards
+    )
     bc.login_waiting.add(user.id)
     await send(
         update,
         Reply(
-            f"1. Open <a href=\"{esc(auth.login_url())}\">the Kite login</a> and log in.\n"
+            f'1. Open <a href="{esc(auth.login_url())}">the Kite login</a> and log in.\n'
             "2. Paste the link you are redirected to (or just its request_token) here.\n"
             "The link works once, for a few minutes."
         ),
     )
 
 
-async def finish_login(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotContext, text: str | None = None) -> None:
+async def finish_login(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotContext, text: str | None = None
+) -> None:
     """Exchange the pasted token; the token and the pasted message never reach a log."""
     from core.marketdata.kite_session import KiteAuth, KiteSessionStore
 
@@ -65,7 +72,9 @@ async def finish_login(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: B
     bc.login_waiting.discard(user.id)
     pasted = (text if text is not None else (msg.text if msg else "")) or ""
     assert s.kite_api_key is not None and s.kite_api_secret is not None
-    auth = KiteAuth(s.kite_api_key, s.kite_api_secret, root=s.kite_api_root, timeout=7.0, registry=bc.app.guards)
+    auth = KiteAuth(
+        s.kite_api_key, s.kite_api_secret, root=s.kite_api_root, timeout=7.0, registry=bc.app.guards
+    )
     try:
         session = await auth.exchange(pasted.strip())
     except NiftyBaseError as exc:
@@ -79,6 +88,8 @@ async def finish_login(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: B
         pass
     await send(
         update,
-        Reply(f"✅ Kite session stored for {code(session.user_id)}, valid until "
-              f"{stored.expires_at:%d %b %H:%M} IST."),
+        Reply(
+            f"✅ Kite session stored for {code(session.user_id)}, valid until "
+            f"{stored.expires_at:%d %b %H:%M} IST."
+        ),
     )

@@ -35,7 +35,9 @@ async def close(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotConte
         await send(update, close_confirm(p))
 
 
-async def on_position_button(query: CallbackQuery, cb: PositionCallback, bc: BotContext, update: Update) -> None:
+async def on_position_button(
+    query: CallbackQuery, cb: PositionCallback, bc: BotContext, update: Update
+) -> None:
     if cb.action is CallbackAction.CONFIRM_CLOSE:
         await query.answer("Closing…")
         result = await bc.app.desk.close(cb.id, query.from_user.id)
@@ -58,7 +60,9 @@ async def on_position_button(query: CallbackQuery, cb: PositionCallback, bc: Bot
     elif cb.action is CallbackAction.POSITION_PAYOFF:
         snap = bc.app.market.latest
         spot = snap.spot.last if snap is not None and snap.spot is not None else None
-        await send(update, photo_reply(position_payoff_chart(p, spot), f"Payoff at expiry · position #{p.id}"))
+        await send(
+            update, photo_reply(position_payoff_chart(p, spot), f"Payoff at expiry · position #{p.id}")
+        )
 
 
 async def _edit_or_send(query: CallbackQuery, update: Update, reply: Reply) -> None:

@@ -912,6 +912,13 @@ class DeskService:
             margin_budget=paise(state.equity * Decimal(str(pt.margin_utilisation_limit))),
         )
 
+    def risk_peek(self) -> RiskState:
+        """The risk state now without storing anything (metrics scrapes, read-only views)."""
+        with self.factory() as session:
+            state, _ = self._risk(DeskRepository(session), self.clock.now())
+            session.rollback()
+        return state
+
     def _risk_change(self, action: DecisionAction, user_id: int, detail: str) -> RiskReport:
         now = self.clock.now()
         with desk_uow(self.factory) as repo:
