@@ -108,7 +108,11 @@ def reset_confirm_keyboard() -> InlineKeyboardMarkup:
     )
 
 
-_NEXT_MODE = {NotifyMode.ON: NotifyMode.SILENT, NotifyMode.SILENT: NotifyMode.OFF, NotifyMode.OFF: NotifyMode.ON}
+_NEXT_MODE = {
+    NotifyMode.ON: NotifyMode.SILENT,
+    NotifyMode.SILENT: NotifyMode.OFF,
+    NotifyMode.OFF: NotifyMode.ON,
+}
 MODE_ICONS = {NotifyMode.ON: "🔔", NotifyMode.SILENT: "🔕", NotifyMode.OFF: "✖"}
 
 

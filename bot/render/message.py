@@ -36,7 +36,11 @@ class PhotoReply:
 
 
 def photo_reply(
-    png: bytes, caption_html: str, *, keyboard: InlineKeyboardMarkup | None = None, filename: str = "chart.png"
+    png: bytes,
+    caption_html: str,
+    *,
+    keyboard: InlineKeyboardMarkup | None = None,
+    filename: str = "chart.png",
 ) -> PhotoReply:
     """A photo whose caption fits 1,024 characters; a longer caption is shortened with a note and the
     full text follows as message(s)."""

@@ -17,7 +17,7 @@ import html
 import math
 from collections.abc import Sequence
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from core.clock import IST
@@ -86,7 +86,7 @@ def num(x: Number | None, digits: int = 2, *, na: str = NA, sign: bool = False) 
     if x is None or not known(x):
         return na
     d = Decimal(repr(x)) if isinstance(x, float) else Decimal(x)
-    q = d.quantize(Decimal(1).scaleb(-digits)) if digits > 0 else d.quantize(Decimal(1))
+    q = d.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
     if q == 0:
         q = abs(q)  # never "-0.00"
     whole, _, frac = f"{abs(q):.{digits}f}".partition(".")
@@ -155,6 +155,11 @@ def compact(n: Number | None, *, sign: bool = False, na: str = DASH) -> str:
         return "0"
     prefix = "-" if v < 0 else ("+" if sign and v > 0 else "")
     return prefix + body
+
+
+def lots(n: int) -> str:
+    """``1 lot`` / ``3 lots``."""
+    return f"{n} lot{'' if n == 1 else 's'}"
 
 
 def usd(amount: Number | None) -> str:
