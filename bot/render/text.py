@@ -178,6 +178,11 @@ def when(dt: datetime | None, *, na: str = NA) -> str:
     return na if dt is None else f"{_ist(dt):%d %b %H:%M} IST"
 
 
+def short_date(dt: datetime | None, *, na: str = DASH) -> str:
+    """``25 Nov`` (the IST date of an aware datetime)."""
+    return na if dt is None else f"{_ist(dt):%d %b}"
+
+
 def clock_time(dt: datetime | None, *, na: str = NA) -> str:
     """``11:05 IST``."""
     return na if dt is None else f"{_ist(dt):%H:%M} IST"
