@@ -273,6 +273,29 @@ def decision_edit(
     return Reply("\n".join(lines))
 
 
+def suggestion_status_edit(s: Suggestion, position: Position | None = None) -> Reply:
+    """The suggestion message from its stored status, for edits driven by events (expired, refused or
+    rejected elsewhere, executed): the same text as :func:`decision_edit`; a pending one keeps its
+    buttons."""
+    if s.status is SuggestionStatus.PENDING:
+        return suggestion_message(s)
+    reason = s.status_reason or ""
+    result = {
+        SuggestionStatus.EXECUTED: DecisionResult(Outcome.OK, "", s, position),
+        SuggestionStatus.REJECTED: DecisionResult(Outcome.OK, "", s),
+        SuggestionStatus.REFUSED: DecisionResult(Outcome.REFUSED, reason, s, reasons=(reason,)),
+        SuggestionStatus.EXPIRED: DecisionResult(Outcome.EXPIRED, "", s),
+        SuggestionStatus.APPROVED: DecisionResult(
+            Outcome.ALREADY, f"Suggestion #{s.id} is being approved right now.", s
+        ),
+    }[s.status]
+    if s.status is SuggestionStatus.EXECUTED and position is None:
+        result = DecisionResult(
+            Outcome.ALREADY, f"Suggestion #{s.id} was approved: position #{s.position_id}.", s
+        )
+    return decision_edit(result)
+
+
 def pending_list(suggestions: Sequence[Suggestion], now: datetime, page: int = 0, per_page: int = 5) -> Reply:
     """/pending: suggestions waiting for a decision, newest first, with a Details button each."""
     if not suggestions:
