@@ -122,6 +122,7 @@ def usage(name: str, problem: str | None = None) -> Reply:
 
 
 def unknown_command(name: str) -> Reply:
+    name = "/" + name.lstrip("/")
     shown = name if len(name) <= 32 else name[:31] + "…"
     return Reply(f"I don't know {code(shown)}. {code('/help')} lists the commands you can use.")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.render.message import Reply
-from bot.render.text import DASH, clip, esc, num, pnl, pre, short_date, table, when
+from bot.render.text import DASH, clip, esc, num, pnl, pre, score, short_date, table, when
 from core.domain.money import ZERO, paise
 from core.domain.trading import ExitReason, Position, StrategyKind
 from core.paper.audit import TradeDecisionLog
@@ -76,7 +76,7 @@ def _decision_line(d: TradeDecisionLog) -> list[str]:
     if d.lots is not None:
         bits.append(f"{d.lots} lot{'s' if d.lots != 1 else ''}")
     if d.score is not None:
-        bits.append(f"score {d.score:.1f}")
+        bits.append(f"score {score(d.score)}")
     if d.user_id is not None:
         bits.append(f"user {d.user_id}")
     line = head + (" · " + esc(" · ".join(bits)) if bits else "")

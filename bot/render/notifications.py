@@ -50,12 +50,17 @@ class NotifyMode(StrEnum):
 
     @property
     def wire(self) -> str:
-        """One-letter code in callback data."""
-        return self.value[0]
+        """One-letter code in callback data (unique per mode)."""
+        return _WIRE[self]
 
     @classmethod
     def from_wire(cls, code: str) -> NotifyMode | None:
-        return next((m for m in cls if m.wire == code), None)
+        return _FROM_WIRE.get(code)
+
+
+_WIRE = {NotifyMode.ON: "n", NotifyMode.SILENT: "s", NotifyMode.OFF: "x"}
+_FROM_WIRE = {code: mode for mode, code in _WIRE.items()}
+assert len(_FROM_WIRE) == len(NotifyMode), "wire codes must be unique"
 
 
 @dataclass(frozen=True)

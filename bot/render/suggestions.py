@@ -31,6 +31,7 @@ from bot.render.text import (
     pnl,
     pre,
     price,
+    score,
     table,
     vol,
     when,
@@ -94,7 +95,7 @@ def _gates_summary(gates: Sequence[GateResult]) -> list[str]:
 
 
 def _score_line(s: Suggestion) -> str:
-    head = f"Score <b>{s.score:.1f}</b>/100"
+    head = f"Score <b>{score(s.score)}</b>/100"
     if not s.components:
         return head
     parts = [f"{esc(c.name)} {c.points:g}/{c.max_points:g}" for c in s.components]
@@ -189,7 +190,7 @@ def suggestion_details(s: Suggestion) -> Reply:
     if s.params:
         lines.append("Params: " + " · ".join(f"{esc(k)} {esc(v)}" for k, v in sorted(s.params.items())))
     if s.components:
-        lines.append(f"<b>Score {s.score:.1f}/100</b>")
+        lines.append(f"<b>Score {score(s.score)}/100</b>")
         lines += [
             f"• {esc(c.name)} {c.points:g}/{c.max_points:g}" + (f" — {esc(c.detail)}" if c.detail else "")
             for c in s.components
@@ -318,7 +319,7 @@ def pending_list(suggestions: Sequence[Suggestion], now: datetime, page: int = 0
             f"<b>#{s.id}</b> {esc(st.kind.label)} · {day(st.expiry)} · {lots(s.lots)}",
             esc(legs_summary(st)),
             f"{kind} {price(abs(st.net_mid))}/unit · max loss {pnl(-s.max_loss)}",
-            f"score {s.score:.1f} · {expiry}",
+            f"score {score(s.score)} · {expiry}",
         ]
         if s.id is not None:
             buttons.append(

@@ -162,6 +162,11 @@ def lots(n: int) -> str:
     return f"{n} lot{'' if n == 1 else 's'}"
 
 
+def score(x: float) -> str:
+    """A 0-100 score with one decimal, half up: ``74.25`` → ``74.3``."""
+    return num(x, 1)
+
+
 def usd(amount: Number | None) -> str:
     return NA if amount is None or not known(amount) else f"${Decimal(str(amount)):,.2f}"
 
