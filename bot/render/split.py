@@ -101,9 +101,11 @@ def _stacks(atoms: list[_Atom]) -> list[tuple[_Atom, ...]]:
 
 def _cut_points(atoms: list[_Atom], limit: int) -> list[int]:
     n = len(atoms)
-    sums = [0]
+    sums = [0]  # visible size before each index
+    solid = [0]  # non-whitespace characters before each index
     for a in atoms:
         sums.append(sums[-1] + a.size)
+        solid.append(solid[-1] + (1 if a.visible and not a.visible.isspace() else 0))
     line_ends = [i + 1 for i, a in enumerate(atoms) if a.visible == "\n"]
     cuts: list[int] = []
     start = 0
@@ -111,23 +113,23 @@ def _cut_points(atoms: list[_Atom], limit: int) -> list[int]:
         if sums[n] - sums[start] <= limit:
             cuts.append(n)
             break
-        budget = sums[start] + limit
-        furthest = bisect.bisect_right(sums, budget) - 1  # largest index e with sums[e] <= budget
+        furthest = bisect.bisect_right(sums, sums[start] + limit) - 1  # largest e: sums[e] <= budget
+        end = 0
         k = bisect.bisect_right(line_ends, furthest) - 1
-        if k >= 0 and line_ends[k] > start:
-            end = line_ends[k]
-        else:  # one line longer than the limit: cut after a space, else between characters
-            end = furthest
+        if k >= 0 and line_ends[k] > start and solid[line_ends[k]] > solid[start]:
+            end = line_ends[k]  # the last whole line that fits (and holds more than whitespace)
+        else:  # no whole line fits: cut after the last space, else between characters
             for j in range(furthest, start, -1):
-                if atoms[j - 1].visible.isspace():
+                if atoms[j - 1].visible.isspace() and solid[j] > solid[start]:
                     end = j
                     break
+            else:
+                end = furthest
         while end < n and atoms[end].kind == "close":  # closing tags stay with their text
             end += 1
         while end > start + 1 and atoms[end - 1].kind == "open":  # opening tags go with theirs
             end -= 1
-        if end <= start:
-            end = start + 1
+        end = max(end, start + 1)
         cuts.append(end)
         start = end
     return cuts
@@ -136,8 +138,9 @@ def _cut_points(atoms: list[_Atom], limit: int) -> list[int]:
 def split_message(html_text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """Split Telegram HTML into parts of at most ``limit`` (UTF-16, after parsing), each balanced.
 
-    Parts that would hold only whitespace are dropped; the visible text of the parts, joined, is the
-    visible text of the input otherwise.
+    The visible text of the parts, joined, is the visible text of the input. (Only a run of whitespace
+    longer than the limit could make a part of nothing but whitespace, which Telegram refuses; such a
+    part is dropped.)
     """
     if limit < 2:
         raise ValueError("limit must allow at least one character")

@@ -149,8 +149,10 @@ def compact(n: Number | None, *, sign: bool = False, na: str = DASH) -> str:
         body = f"{a / 1_000:.1f}k" if a < 99_950 else f"{a / 100_000:.1f}L"
     elif a < 10_000_000:
         body = f"{a / 100_000:.1f}L" if a < 9_995_000 else f"{a / 10_000_000:.1f}Cr"
-    else:
+    elif a < 999_500_000:
         body = f"{a / 10_000_000:.1f}Cr"
+    else:
+        body = f"{a / 10_000_000:.0f}Cr"
     if body in ("0", "0.0k"):
         return "0"
     prefix = "-" if v < 0 else ("+" if sign and v > 0 else "")
