@@ -316,7 +316,7 @@ def pending_list(suggestions: Sequence[Suggestion], now: datetime, page: int = 0
         kind = "credit" if st.net_mid >= 0 else "debit"
         lines += [
             "",
-            f"<b>#{s.id}</b> {esc(st.kind.label)} · {day(st.expiry)} · {lots(s.lots)}",
+            f"<b>#{s.id}</b> {esc(st.kind.label)} · {day(st.expiry)} · {lots(s.lots)} · {esc(s.algorithm)}",
             esc(legs_summary(st)),
             f"{kind} {price(abs(st.net_mid))}/unit · max loss {pnl(-s.max_loss)}",
             f"score {score(s.score)} · {expiry}",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bot.render.message import Reply, photo_reply
@@ -147,6 +149,8 @@ def telegram_html(draw: st.DrawFn) -> str:
 @given(telegram_html(), st.integers(min_value=8, max_value=400))
 def test_split_parts_stay_within_the_limit_valid_and_keep_the_text(text: str, limit: int) -> None:
     assert not problems(text)
+    # A whitespace run longer than a whole message is the one case where text may be dropped.
+    assume(max((len(run) for run in re.findall(r"\s+", visible(text))), default=0) < limit)
     parts = split_message(text, limit)
     for part in parts:
         assert not problems(part), part
