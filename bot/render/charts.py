@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import AutoDateLocator, DateFormatter
+from matplotlib.dates import AutoDateLocator, DateFormatter, date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
@@ -47,7 +48,7 @@ def _png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def _figure(rows: int = 1, heights: Sequence[float] | None = None) -> tuple[Figure, list[object]]:
+def _figure(rows: int = 1, heights: Sequence[float] | None = None) -> tuple[Figure, list[Axes]]:
     fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
     axes = fig.subplots(rows, 1, sharex=True, gridspec_kw={"height_ratios": heights} if heights else None)
     return fig, list(np.atleast_1d(axes))
@@ -302,11 +303,12 @@ def equity_chart(points: Sequence[EquityPoint]) -> bytes:
     data = equity_data(points)
     if len(data.times) < 2:
         raise ValueError("an equity curve needs at least two points")
+    x = date2num(list(data.times))  # type: ignore[no-untyped-call]  # day numbers; axis shows IST
     fig, (ax,) = _figure()
-    ax.plot(data.times, data.equity, color=NEUTRAL, linewidth=1.8, label="equity")
-    ax.plot(data.times, data.peak, color=PROFIT, linewidth=0.8, linestyle="--", label="peak")
+    ax.plot(x, data.equity, color=NEUTRAL, linewidth=1.8, label="equity")
+    ax.plot(x, data.peak, color=PROFIT, linewidth=0.8, linestyle="--", label="peak")
     ax.fill_between(
-        data.times,
+        x,
         data.equity,
         data.peak,
         where=data.drawdown > 0,
@@ -316,9 +318,9 @@ def equity_chart(points: Sequence[EquityPoint]) -> bytes:
         label="drawdown",
     )
     ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: rupees(y)))
-    locator = AutoDateLocator(tz=IST, maxticks=8)
+    locator = AutoDateLocator(tz=IST, maxticks=8)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(DateFormatter("%d %b\n%H:%M", tz=IST))
+    ax.xaxis.set_major_formatter(DateFormatter("%d %b\n%H:%M", tz=IST))  # type: ignore[no-untyped-call]
     ax.set_title(f"Equity (max drawdown {rupees(data.max_drawdown)})", fontsize=11)
     ax.legend(loc="best", fontsize=8)
     ax.grid(alpha=0.25)

@@ -221,7 +221,8 @@ def chain_table(chain: ChainSnapshot, each_side: int = 5) -> list[str]:
     shown, atm = window_strikes(chain, each_side)
     max_pain = chain.analytics.max_pain if chain.analytics else None
     rows: dict[tuple[float, str], Any] = {
-        (float(r.strike), str(r.option_type)): r for r in chain.frame.itertuples(index=False)
+        (float(r.strike), str(r.option_type)): r  # type: ignore[arg-type]  # pandas types rows loosely
+        for r in chain.frame.itertuples(index=False)
     }
 
     def label(k: float) -> str:
