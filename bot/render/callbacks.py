@@ -74,7 +74,6 @@ class PageView(StrEnum):
     """Lists that page; the value is the wire id."""
 
     PENDING = "pe"
-    POSITIONS = "po"
     HISTORY = "hi"
     AUDIT = "au"
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.render.callbacks import PageView
+from bot.render.keyboards import pager_keyboard
 from bot.render.message import Reply
 from bot.render.text import DASH, clip, esc, num, pnl, pre, score, short_date, table, when
 from core.domain.money import ZERO, paise
@@ -25,15 +27,26 @@ EXIT_CODES = {
     ExitReason.MANUAL: "MAN",
 }
 REASON_CHARS = 200
+PER_PAGE = 10
+PAGED_MAX = 50  # what a handler re-reads when a page button of /history or /audit is pressed
 
 
-def history_view(positions: Sequence[Position], n: int) -> Reply:
-    """The last ``n`` closed trades (newest first as given) with net P&L after charges."""
+def _page(total: int, page: int, per_page: int) -> tuple[int, int, slice]:
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 0), pages - 1)
+    return page, pages, slice(page * per_page, (page + 1) * per_page)
+
+
+def history_view(positions: Sequence[Position], n: int, page: int = 0, per_page: int = PER_PAGE) -> Reply:
+    """The last ``n`` closed trades (newest first as given) with net P&L after charges, ``per_page``
+    a page; the totals cover all ``n``. Page buttons carry only the page: the handler re-reads the
+    last :data:`PAGED_MAX` trades when one is pressed."""
     closed = [p for p in positions if not p.is_open][:n]
     if not closed:
         return Reply("No closed trades yet.")
+    page, pages, window = _page(len(closed), page, per_page)
     rows = [["#", "Closed", "Type", "Net P&L", "Exit"]]
-    for p in closed:
+    for p in closed[window]:
         rows.append(
             [
                 str(p.id),
@@ -51,13 +64,14 @@ def history_view(positions: Sequence[Position], n: int) -> Reply:
     used_exits = sorted(
         {EXIT_CODES[p.exit_reason] + " " + p.exit_reason.label for p in closed if p.exit_reason in EXIT_CODES}
     )
+    title = f"<b>Last {len(closed)} closed trade{'s' if len(closed) != 1 else ''}</b>"
     lines = [
-        f"<b>Last {len(closed)} closed trade{'s' if len(closed) != 1 else ''}</b>",
+        title + (f" · page {page + 1}/{pages}" if pages > 1 else ""),
         pre(table(rows, (">", "<", "<", ">", "<"))),
         f"Net after charges {pnl(total)} · {wins} of {len(closed)} won",
         "<i>" + esc(" · ".join(used_kinds + used_exits)) + "</i>",
     ]
-    return Reply("\n".join(lines))
+    return Reply("\n".join(lines), pager_keyboard(PageView.HISTORY, page, pages))
 
 
 def _decision_line(d: TradeDecisionLog) -> list[str]:
@@ -88,12 +102,17 @@ def _decision_line(d: TradeDecisionLog) -> list[str]:
     return out
 
 
-def audit_view(decisions: Sequence[TradeDecisionLog], n: int) -> Reply:
-    """The last ``n`` decisions (newest first as given): what, outcome, ids, who and why."""
+def audit_view(
+    decisions: Sequence[TradeDecisionLog], n: int, page: int = 0, per_page: int = PER_PAGE
+) -> Reply:
+    """The last ``n`` decisions (newest first as given): what, outcome, ids, who and why; paged like
+    :func:`history_view`."""
     shown = list(decisions)[:n]
     if not shown:
         return Reply("No decisions recorded yet.")
-    lines = [f"<b>Last {len(shown)} decision{'s' if len(shown) != 1 else ''}</b>"]
-    for d in shown:
+    page, pages, window = _page(len(shown), page, per_page)
+    title = f"<b>Last {len(shown)} decision{'s' if len(shown) != 1 else ''}</b>"
+    lines = [title + (f" · page {page + 1}/{pages}" if pages > 1 else "")]
+    for d in shown[window]:
         lines += _decision_line(d)
-    return Reply("\n".join(lines))
+    return Reply("\n".join(lines), pager_keyboard(PageView.AUDIT, page, pages))

@@ -46,7 +46,7 @@ from core.domain.trading import (
     Suggestion,
     SuggestionStatus,
 )
-from core.services.results import DecisionResult, Outcome
+from core.services.results import DecisionResult, Outcome, ScanReport
 
 
 def leg_name(leg: StructureLeg) -> str:
@@ -334,3 +334,36 @@ def pending_list(suggestions: Sequence[Suggestion], now: datetime, page: int = 0
     if nav:
         buttons.append(nav)
     return Reply("\n".join(lines), InlineKeyboardMarkup(buttons) if buttons else None)
+
+
+def scan_summary(report: ScanReport) -> Reply:
+    """The answer to /scan: what each algorithm did. New suggestions follow as their own messages."""
+    lines = [f"<b>Scan {when(report.at)}</b>"]
+    if report.blocked:
+        lines.append("⛔ Nothing scanned:")
+        lines += [f"• {esc(b)}" for b in report.blocked]
+        return Reply("\n".join(lines))
+    if report.created:
+        made = ", ".join(f"#{s.id} {s.structure.kind.label}" for s in report.created)
+        lines.append(f"💡 {len(report.created)} new: {esc(made)} (each follows with its buttons)")
+    else:
+        lines.append("No new suggestion.")
+    if report.skipped_duplicates:
+        lines.append(f"Already pending, not repeated: {report.skipped_duplicates}")
+    failures: dict[str, list[str]] = {}
+    for algo, gates in report.gate_failures:
+        failures.setdefault(algo, []).extend(g.reason for g in gates if not g.passed)
+    for r in report.results:
+        if r.candidates:
+            line = (
+                f"• {esc(r.algorithm)}: {len(r.candidates)} candidate{'s' if len(r.candidates) != 1 else ''}"
+            )
+        else:
+            why = "; ".join(r.notes) or "no signal"
+            line = f"• {esc(r.algorithm)}: no trade — {esc(why)}"
+        lines.append(line)
+        lines += [f"   ❌ {esc(reason)}" for reason in failures.pop(r.algorithm, [])]
+    for algo, reasons in failures.items():
+        lines.append(f"• {esc(algo)}: failed the gates")
+        lines += [f"   ❌ {esc(reason)}" for reason in reasons]
+    return Reply("\n".join(lines))

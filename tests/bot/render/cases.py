@@ -16,7 +16,9 @@ from bot.render.notifications import NotificationSettings, NotificationType, Not
 from core.clock import IST
 from core.domain.trading import ExitReason, GateResult, SuggestionStatus
 from core.errors import DataFetchError
-from core.services.results import CloseResult, DecisionResult, Outcome
+from core.paper.audit import TradeDecisionLog
+from core.services.results import CloseResult, DecisionResult, Outcome, ScanReport
+from core.strategies.base import AlgoResult, Candidate
 from tests.bot.render import factories as f
 
 CLAUDE = Commentary(
@@ -74,6 +76,29 @@ def _settings_custom() -> NotificationSettings:
         quiet_start=time(21, 30),
         quiet_end=time(8, 0),
     )
+
+
+def _scan() -> ScanReport:
+    s = f.suggestion()
+    cand = Candidate(s.structure, 1, s.score, s.components, s.rationale, s.exit_plan)
+    return ScanReport(
+        at=f.NOW,
+        created=(s,),
+        skipped_duplicates=1,
+        results=(
+            AlgoResult("range", (cand,)),
+            AlgoResult("atlas", (), ("IV percentile unknown (vol history too short)",)),
+            AlgoResult("trend", (cand,)),
+        ),
+        gate_failures=(("trend", (GateResult("max_positions", False, "3 positions open (limit 3)"),)),),
+    )
+
+
+def _many_decisions() -> list[TradeDecisionLog]:
+    base = f.decisions()
+    return [
+        base[i % len(base)].model_copy(update={"at": f.NOW - timedelta(minutes=5 * i)}) for i in range(23)
+    ]
 
 
 def _pnl_photo() -> PhotoReply:
@@ -156,6 +181,12 @@ CASES: dict[str, Callable[[], Reply | PhotoReply | str]] = {
         [f.suggestion(id=i) for i in range(50, 38, -1)], f.NOW, page=1
     ),
     "pending_empty": lambda: suggestions.pending_list([], f.NOW),
+    "scan_summary": lambda: suggestions.scan_summary(_scan()),
+    "scan_blocked": lambda: suggestions.scan_summary(
+        ScanReport(
+            f.NOW, (), 0, (), blocked=("the F&O market is closed now", "market data not fresh: chain: stale")
+        )
+    ),
     # positions
     "positions": lambda: positions.positions_view(
         [f.position_view(), f.position_view(f.position(id=8, lots=2, marked_at=None, sessions_held=1))]
@@ -192,6 +223,10 @@ CASES: dict[str, Callable[[], Reply | PhotoReply | str]] = {
         10,
     ),
     "history_empty": lambda: history.history_view([], 10),
+    "history_page_2": lambda: history.history_view(
+        [f.closed_position(i, ExitReason.TIME_LIMIT) for i in range(40, 28, -1)], 12, page=1
+    ),
+    "audit_page_3": lambda: history.audit_view(_many_decisions(), 50, page=2),
     "audit": lambda: history.audit_view(f.decisions(), 10),
     "audit_empty": lambda: history.audit_view([], 10),
     "settings_default": lambda: settings.settings_view(NotificationSettings()),
