@@ -12,10 +12,11 @@ Modules, by command family:
     keyboards      inline keyboards
     notifications  notification types and modes (/settings)
     help           /start, /help, usage, unknown command, refusal, /whoami
-    market         pre-market brief, /chain, /vol, snapshot freshness
-    suggestions    suggestion message, details, decision edits, /pending
-    positions      /positions, close confirmation, close result
-    pnl            /pnl
+    commentary     the labelled commentary paragraph (Claude vs the automatic summary)
+    market         pre-market brief, /chain (+ its chart photo), /vol, snapshot freshness
+    suggestions    suggestion message, details, decision and status edits, /pending, /scan, payoff photo
+    positions      /positions, close confirmation, close result, payoff photo
+    pnl            /pnl text and the equity-curve photo
     risk           /drawdown, reset confirmation and result
     history        /history, /audit
     settings       /settings

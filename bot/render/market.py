@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.render.commentary import Commentary, commentary_lines
 from bot.render.keyboards import chain_keyboard
-from bot.render.message import Reply
+from bot.render.message import PhotoReply, Reply, photo_reply
 from bot.render.text import (
     DASH,
     age,
@@ -317,3 +317,18 @@ def vol_view(snapshot: MarketSnapshot, now: datetime) -> Reply:
     lines += [f"⚠️ {esc(w)}" for w in v.warnings]
     lines.append(freshness_line(snapshot, now))
     return Reply("\n".join(lines))
+
+
+def chain_chart_caption(chain: ChainSnapshot) -> str:
+    a = chain.analytics
+    extra = f" · ATM IV {vol(a.atm_iv)} · max pain {strike(a.max_pain)}" if a is not None else ""
+    return f"<b>IV smile and OI</b> · NIFTY {day(chain.expiry)}{extra} · {when(chain.taken_at)}"
+
+
+def chain_photo(chain: ChainSnapshot) -> PhotoReply:
+    """The IV smile + OI chart of one expiry (the chain view's chart button)."""
+    from bot.render.charts import chain_chart  # matplotlib loads only when a chart is drawn
+
+    return photo_reply(
+        chain_chart(chain), chain_chart_caption(chain), filename=f"chain-{chain.expiry:%Y%m%d}.png"
+    )

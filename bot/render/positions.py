@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from bot.render.keyboards import close_confirm_keyboard, positions_keyboard
-from bot.render.message import Reply
+from bot.render.message import PhotoReply, Reply, photo_reply
 from bot.render.suggestions import exit_plan_line
 from bot.render.text import DASH, clock_time, day, esc, inr, lots, num, pnl, pre, price, table, when
 from core.domain.money import ZERO, paise
@@ -115,3 +115,20 @@ def close_result(result: CloseResult) -> Reply:
         return Reply("\n".join(lines))
     icon = "ℹ️" if result.outcome in (Outcome.ALREADY, Outcome.NOT_FOUND) else "⛔"
     return Reply(f"{icon} {esc(result.message)}")
+
+
+def position_payoff_caption(p: Position, spot: float | None) -> str:
+    now = f" · NIFTY {num(spot)}" if spot else ""
+    return (
+        f"<b>Payoff at expiry</b> · position #{p.id} {esc(p.kind.label)} · {day(p.expiry)} · {lots(p.lots)}"
+        f" · at entry prices · max loss {inr(p.max_loss)}{now}"
+    )
+
+
+def position_payoff_photo(p: Position, spot: float | None) -> PhotoReply:
+    """The payoff chart of a position at its entry prices, with the spot marked when known."""
+    from bot.render.charts import position_payoff_chart  # matplotlib loads only when drawn
+
+    return photo_reply(
+        position_payoff_chart(p, spot), position_payoff_caption(p, spot), filename=f"position-{p.id}.png"
+    )

@@ -16,7 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.render.callbacks import CallbackAction, PageView, SuggestionCallback, encode
 from bot.render.commentary import Commentary, CommentarySource, commentary_lines
 from bot.render.keyboards import details_keyboard, pager, suggestion_keyboard
-from bot.render.message import Reply
+from bot.render.message import PhotoReply, Reply, photo_reply
 from bot.render.text import (
     DASH,
     age,
@@ -367,3 +367,19 @@ def scan_summary(report: ScanReport) -> Reply:
         lines.append(f"• {esc(algo)}: failed the gates")
         lines += [f"   ❌ {esc(reason)}" for reason in reasons]
     return Reply("\n".join(lines))
+
+
+def payoff_caption(s: Suggestion) -> str:
+    st = s.structure
+    return (
+        f"<b>Payoff at expiry</b> · #{s.id} {esc(st.kind.label)} · {day(st.expiry)} · {lots(s.lots)}"
+        f" · max profit {pnl(s.max_profit)} · max loss {pnl(-s.max_loss)}"
+        f" · breakeven {_breakevens(st.breakevens)}"
+    )
+
+
+def payoff_photo(s: Suggestion) -> PhotoReply:
+    """The payoff chart of a suggestion at its quoted mids (the details view's chart button)."""
+    from bot.render.charts import suggestion_payoff_chart  # matplotlib loads only when drawn
+
+    return photo_reply(suggestion_payoff_chart(s), payoff_caption(s), filename=f"suggestion-{s.id}.png")

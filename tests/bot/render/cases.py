@@ -204,6 +204,9 @@ CASES: dict[str, Callable[[], Reply | PhotoReply | str]] = {
     "pnl_week": lambda: pnl.pnl_message(f.pnl_report()),
     "pnl_day_nothing_closed": lambda: pnl.pnl_message(f.pnl_report("day", closed=())),
     "pnl_photo_caption": _pnl_photo,
+    "chain_chart_caption": lambda: market.chain_chart_caption(f.chain()),
+    "payoff_caption": lambda: suggestions.payoff_caption(f.suggestion(structure=f.iron_condor_structure())),
+    "position_payoff_caption": lambda: positions.position_payoff_caption(f.position(), f.SPOT),
     "drawdown": lambda: risk.drawdown_view(f.risk_report(), is_admin=True),
     "drawdown_halted_admin": lambda: risk.drawdown_view(
         f.risk_report(tripped=True, paused=True), is_admin=True
@@ -274,4 +277,4 @@ CASES: dict[str, Callable[[], Reply | PhotoReply | str]] = {
 }
 
 # Templates that become photo captions are held to the caption limit.
-CAPTIONS = {"pnl_photo_caption"}
+CAPTIONS = {"pnl_photo_caption", "chain_chart_caption", "payoff_caption", "position_payoff_caption"}

@@ -11,7 +11,10 @@ import numpy as np
 import pytest
 
 from bot.render import charts
+from bot.render.market import chain_photo
 from bot.render.pnl import pnl_photo
+from bot.render.positions import position_payoff_photo
+from bot.render.suggestions import payoff_photo
 from core.analytics.greeks import PayoffLeg
 from tests.bot.render import factories as f
 
@@ -106,13 +109,16 @@ def test_charts_are_pngs_of_a_fixed_size_and_deterministic() -> None:
     first = charts.suggestion_payoff_chart(s)
     assert _png_size(first) == (880, 495)
     assert 10_000 < len(first) < 400_000
-    assert charts.suggestion_payoff_chart(s) == first  # same input, same bytes
-    assert charts.position_payoff_chart(f.position(), f.SPOT) != first
+    photo = payoff_photo(s)
+    assert photo.png == first  # same input, same bytes
+    assert "Payoff at expiry" in photo.caption
+    assert position_payoff_photo(f.position(), f.SPOT).png != first
 
 
-def test_the_smile_and_equity_charts_render() -> None:
-    smile = charts.chain_chart(f.chain())
-    assert _png_size(smile) == (880, 495) and len(smile) > 10_000
+def test_the_smile_and_equity_charts_render_as_photos_with_captions() -> None:
+    smile = chain_photo(f.chain())
+    assert _png_size(smile.png) == (880, 495) and len(smile.png) > 10_000
+    assert smile.filename == "chain-20261201.png" and "IV smile" in smile.caption
     photo = pnl_photo(f.pnl_report())
     assert photo is not None
     assert _png_size(photo.png) == (880, 495)
