@@ -77,15 +77,21 @@ def exit_alert(p: Position) -> Reply:
 
 
 # ---- risk ----------------------------------------------------------------------------------------------
-def risk_tripped_alert(state: RiskState, newly: Sequence[str]) -> Reply:
-    names = ", ".join(LIMIT_LABELS.get(n, n).lower() for n in newly) or "a breaker"
+def risk_tripped_text(breakers: Sequence[str], reasons: Sequence[str], at: datetime | None) -> Reply:
+    """A risk breaker tripped, from the ``risk_tripped`` event: breaker labels, the reasons, when."""
+    names = ", ".join(LIMIT_LABELS.get(b, b).lower() for b in breakers) or "a breaker"
     lines = [
-        f"⛔ <b>Risk breaker tripped: {esc(names)}</b> {when(state.tripped_at)}",
+        f"⛔ <b>Risk breaker tripped: {esc(names)}</b> {when(at)}",
         "New entries are blocked until an admin resets it (/drawdown, then Reset). Exits still run.",
-        *[f"• {esc(r)}" for r in state.reasons],
-        f"Equity {inr(state.equity)} · peak {inr(state.peak_equity)}",
+        *[f"• {esc(r)}" for r in reasons],
     ]
     return Reply("\n".join(lines))
+
+
+def risk_tripped_alert(state: RiskState, newly: Sequence[str]) -> Reply:
+    """The same alert from the risk state itself (adds equity and peak)."""
+    base = risk_tripped_text(newly, state.reasons, state.tripped_at).text
+    return Reply(base + f"\nEquity {inr(state.equity)} · peak {inr(state.peak_equity)}")
 
 
 def risk_changed_alert(action: str, detail: str, status: str, by: str | None = None) -> Reply:
@@ -105,20 +111,24 @@ def unusual_loss_alert(day_pnl: Decimal, threshold: Decimal, at: datetime) -> Re
 # ---- data and services ---------------------------------------------------------------------------------
 def source_breaker_alert(
     source: str,
-    opened: bool,
+    state: str | bool,
+    reason: str | None,
     at: datetime,
     *,
-    detail: str | None = None,
     retry_in_seconds: float | None = None,
 ) -> Reply:
-    """A data source's circuit breaker opened (calls refused for a while) or closed again."""
-    if opened:
+    """A data source's circuit breaker changed: ``state`` "open" (or True: calls refused for a while),
+    "half_open" (trying again) or "closed" (or False: back to normal)."""
+    key = ("open" if state else "closed") if isinstance(state, bool) else str(state).lower()
+    why = f": {esc(clip(reason, ERROR_CHARS))}" if reason else ""
+    if key == "open":
         retry = f" Next try in about {retry_in_seconds:.0f} s." if retry_in_seconds is not None else ""
-        why = f": {esc(clip(detail, ERROR_CHARS))}" if detail else ""
         return Reply(
             f"🔌 <b>{esc(source)} unavailable</b> {when(at)}{why}. Calls to it are paused and the desk"
             f" uses what it last had, marked stale.{retry}"
         )
+    if key in ("half_open", "half-open"):
+        return Reply(f"🔌 <b>{esc(source)}</b> {when(at)}: trying again after a pause{why}.")
     return Reply(f"🔌 <b>{esc(source)} is back</b> {when(at)}: calls resumed.")
 
 
@@ -162,10 +172,16 @@ def redact(text: str, secrets: Sequence[str]) -> str:
 
 
 def error_alert(
-    error: BaseException | str, where: str, at: datetime, *, secrets: Sequence[str] = ()
+    where: str,
+    error: BaseException | str,
+    at: datetime,
+    count: int = 1,
+    *,
+    secrets: Sequence[str] = (),
 ) -> Reply:
     """An unhandled error, short and safe: a project error's trader-facing message, otherwise only the
-    exception class (details are in the log)."""
+    exception class (details are in the log); a text is shown as given (callers pass safe text).
+    ``count`` > 1 says how many errors this one alert stands for (throttled storms)."""
     if isinstance(error, NiftyBaseError):
         what = error.user_message
     elif isinstance(error, BaseException):
@@ -173,7 +189,8 @@ def error_alert(
     else:
         what = error
     what = clip(redact(what, secrets), ERROR_CHARS)
-    return Reply(f"🐞 <b>Error in {esc(redact(where, secrets))}</b> {when(at)}: {esc(what)}")
+    more = f" (×{count})" if count > 1 else ""
+    return Reply(f"🐞 <b>Error in {esc(redact(where, secrets))}</b>{more} {when(at)}: {esc(what)}")
 
 
 # ---- summaries -----------------------------------------------------------------------------------------

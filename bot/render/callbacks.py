@@ -86,23 +86,23 @@ def _check_id(value: int, what: str) -> None:
 @dataclass(frozen=True)
 class SuggestionCallback:
     action: CallbackAction  # APPROVE, REJECT, DETAILS or PAYOFF
-    suggestion_id: int
+    id: int  # the suggestion's id
 
     def __post_init__(self) -> None:
         if self.action not in SUGGESTION_ACTIONS:
             raise ValueError(f"{self.action!r} is not a suggestion action")
-        _check_id(self.suggestion_id, "suggestion id")
+        _check_id(self.id, "suggestion id")
 
 
 @dataclass(frozen=True)
 class PositionCallback:
     action: CallbackAction  # CLOSE, CONFIRM_CLOSE, CANCEL_CLOSE or POSITION_PAYOFF
-    position_id: int
+    id: int  # the position's id
 
     def __post_init__(self) -> None:
         if self.action not in POSITION_ACTIONS:
             raise ValueError(f"{self.action!r} is not a position action")
-        _check_id(self.position_id, "position id")
+        _check_id(self.id, "position id")
 
 
 @dataclass(frozen=True)

@@ -52,13 +52,14 @@ COMMANDS: tuple[Command, ...] = (
     Command("chain", "[yyyy-mm-dd]", "option chain around ATM (nearest expiry by default)"),
     Command("vol", "", "volatility regime, percentiles, expected move"),
     Command("ask", "<question>", "ask Claude about today's market (grounded in our data)"),
-    Command("pending", "", "suggestions waiting for a decision", group="Desk"),
+    Command("pending", "[page]", "suggestions waiting for a decision", group="Desk"),
     Command("positions", "", "open positions: marks, P&L, Greeks, exit plan", group="Desk"),
     Command("pnl", "[day|week|month]", "P&L after charges, win rate, equity curve", group="Desk"),
     Command("drawdown", "", "risk state: limits used and what would trip next", group="Desk"),
     Command("history", "[n]", "the last n closed trades (default 10, at most 50)", group="Desk"),
     Command("audit", "[n]", "the last n desk decisions (default 10, at most 50)", group="Desk"),
-    Command("scan", "", "run the algorithms now", Role.TRADER, "Trading"),
+    Command("suggest", "", "run the algorithms now; new ideas arrive with buttons", Role.TRADER, "Trading"),
+    Command("scan", "", "same as /suggest", Role.TRADER, "Trading"),
     Command("approve", "<id>", "approve a suggestion (re-priced and re-checked)", Role.TRADER, "Trading"),
     Command("reject", "<id>", "reject a suggestion", Role.TRADER, "Trading"),
     Command("close", "<id>", "close a position at market (asks to confirm)", Role.TRADER, "Trading"),
@@ -136,7 +137,7 @@ def not_allowed(name: str, role: Role) -> Reply:
 
 def unauthorized() -> Reply:
     """One polite line for a user who is not on any list; it reveals nothing about the bot."""
-    return Reply("Sorry, this is a private bot.")
+    return Reply("Sorry, you are not authorized to use this bot.")
 
 
 def whoami(user_id: int, role: Role | None, *, username: str | None = None, name: str | None = None) -> Reply:

@@ -31,16 +31,19 @@ PER_PAGE = 10
 PAGED_MAX = 50  # what a handler re-reads when a page button of /history or /audit is pressed
 
 
-def _page(total: int, page: int, per_page: int) -> tuple[int, int, slice]:
+def _page(total: int, page: int, per_page: int | None) -> tuple[int, int, slice]:
+    if per_page is None:
+        return 0, 1, slice(None)
     pages = max(1, -(-total // per_page))
     page = min(max(page, 0), pages - 1)
     return page, pages, slice(page * per_page, (page + 1) * per_page)
 
 
-def history_view(positions: Sequence[Position], n: int, page: int = 0, per_page: int = PER_PAGE) -> Reply:
-    """The last ``n`` closed trades (newest first as given) with net P&L after charges, ``per_page``
-    a page; the totals cover all ``n``. Page buttons carry only the page: the handler re-reads the
-    last :data:`PAGED_MAX` trades when one is pressed."""
+def history_view(positions: Sequence[Position], n: int, page: int = 0, per_page: int | None = None) -> Reply:
+    """The last ``n`` closed trades (newest first as given) with net P&L after charges. All ``n`` in
+    one message (split if long) unless ``per_page`` is given: then that many a page with ◀ / ▶
+    buttons; the totals cover all ``n``. Page buttons carry only the page, so a handler that pages
+    re-reads the last :data:`PAGED_MAX` trades when one is pressed."""
     closed = [p for p in positions if not p.is_open][:n]
     if not closed:
         return Reply("No closed trades yet.")
@@ -103,7 +106,7 @@ def _decision_line(d: TradeDecisionLog) -> list[str]:
 
 
 def audit_view(
-    decisions: Sequence[TradeDecisionLog], n: int, page: int = 0, per_page: int = PER_PAGE
+    decisions: Sequence[TradeDecisionLog], n: int, page: int = 0, per_page: int | None = None
 ) -> Reply:
     """The last ``n`` decisions (newest first as given): what, outcome, ids, who and why; paged like
     :func:`history_view`."""

@@ -125,6 +125,14 @@ def _cut_points(atoms: list[_Atom], limit: int) -> list[int]:
                     break
             else:
                 end = furthest
+        if end < n:
+            after = bisect.bisect_right(sums, sums[end] + limit) - 1
+            if solid[after] == solid[end]:
+                # The next part could hold only whitespace (which Telegram refuses): give it this
+                # part's last character so the whitespace travels with text.
+                last_text = max((i for i in range(start, end) if solid[i + 1] > solid[i]), default=start)
+                if last_text > start:
+                    end = last_text
         while end < n and atoms[end].kind == "close":  # closing tags stay with their text
             end += 1
         while end > start + 1 and atoms[end - 1].kind == "open":  # opening tags go with theirs
@@ -139,8 +147,8 @@ def split_message(html_text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """Split Telegram HTML into parts of at most ``limit`` (UTF-16, after parsing), each balanced.
 
     The visible text of the parts, joined, is the visible text of the input. (Only a run of whitespace
-    longer than the limit could make a part of nothing but whitespace, which Telegram refuses; such a
-    part is dropped.)
+    about as long as the limit could leave a part of nothing but whitespace, which Telegram refuses;
+    such a part is dropped.)
     """
     if limit < 2:
         raise ValueError("limit must allow at least one character")

@@ -227,9 +227,9 @@ CASES: dict[str, Callable[[], Reply | PhotoReply | str]] = {
     ),
     "history_empty": lambda: history.history_view([], 10),
     "history_page_2": lambda: history.history_view(
-        [f.closed_position(i, ExitReason.TIME_LIMIT) for i in range(40, 28, -1)], 12, page=1
+        [f.closed_position(i, ExitReason.TIME_LIMIT) for i in range(40, 28, -1)], 12, page=1, per_page=10
     ),
-    "audit_page_3": lambda: history.audit_view(_many_decisions(), 50, page=2),
+    "audit_page_3": lambda: history.audit_view(_many_decisions(), 50, page=2, per_page=10),
     "audit": lambda: history.audit_view(f.decisions(), 10),
     "audit_empty": lambda: history.audit_view([], 10),
     "settings_default": lambda: settings.settings_view(NotificationSettings()),
@@ -240,6 +240,9 @@ CASES: dict[str, Callable[[], Reply | PhotoReply | str]] = {
         f.closed_position(8, ExitReason.STOP_LOSS, short_exit="92.40", long_exit="55.10")
     ),
     "alert_risk_tripped": lambda: alerts.risk_tripped_alert(f.risk_state(tripped=True), ["daily_loss"]),
+    "alert_risk_tripped_event": lambda: alerts.risk_tripped_text(
+        ["daily loss limit", "drawdown"], f.risk_state(tripped=True).reasons, AT
+    ),
     "alert_risk_reset": lambda: alerts.risk_changed_alert(
         "reset",
         "breakers reset (were: daily_loss); limits re-based on equity 992659.45",
@@ -248,10 +251,13 @@ CASES: dict[str, Callable[[], Reply | PhotoReply | str]] = {
     ),
     "alert_unusual_loss": lambda: alerts.unusual_loss_alert(Decimal("-12450.00"), Decimal("10000.00"), AT),
     "alert_source_breaker_open": lambda: alerts.source_breaker_alert(
-        "kite_quote", True, AT, detail="5 failures in a row: NetworkException (429)", retry_in_seconds=60
+        "kite_quote", "open", "5 failures in a row: NetworkException (429)", AT, retry_in_seconds=60
+    ),
+    "alert_source_breaker_half_open": lambda: alerts.source_breaker_alert(
+        "kite_quote", "half_open", None, AT
     ),
     "alert_source_breaker_closed": lambda: alerts.source_breaker_alert(
-        "kite_quote", False, AT + timedelta(minutes=1)
+        "kite_quote", False, None, AT + timedelta(minutes=1)
     ),
     "alert_stale_data": lambda: alerts.stale_data_alert(
         f.snapshot(stale=True).stale_parts(("spot", "chain", "global")), AT
@@ -259,11 +265,14 @@ CASES: dict[str, Callable[[], Reply | PhotoReply | str]] = {
     "alert_token_expired": lambda: alerts.token_expired_alert(datetime(2026, 11, 26, 8, 58, tzinfo=IST)),
     "alert_calendar_missing": lambda: alerts.calendar_missing_alert(2027),
     "alert_error_project": lambda: alerts.error_alert(
-        DataFetchError("Kite did not answer the quote request in 7 s.", source="kite"),
         "the position monitor",
+        DataFetchError("Kite did not answer the quote request in 7 s.", source="kite"),
         AT,
     ),
-    "alert_error_unexpected": lambda: alerts.error_alert(KeyError("api_key=sk-secret"), "the scan job", AT),
+    "alert_error_unexpected": lambda: alerts.error_alert("the scan job", KeyError("api_key=sk-secret"), AT),
+    "alert_error_storm": lambda: alerts.error_alert(
+        "the monitor job", "unexpected TimeoutError (details in the log)", AT, 14
+    ),
     "alert_llm_budget": lambda: alerts.llm_budget_alert(
         Decimal("2.0134"), Decimal("2.00"), date(2026, 11, 25)
     ),

@@ -59,7 +59,7 @@ def test_a_decided_suggestion_has_no_buttons() -> None:
     pending = suggestions.suggestion_message(f.suggestion())
     assert pending.keyboard is not None
     datas = [decode(b.callback_data) for row in pending.keyboard.inline_keyboard for b in row]
-    assert all(isinstance(d, SuggestionCallback) and d.suggestion_id == 42 for d in datas)
+    assert all(isinstance(d, SuggestionCallback) and d.id == 42 for d in datas)
     for status in (SuggestionStatus.EXPIRED, SuggestionStatus.REJECTED, SuggestionStatus.EXECUTED):
         assert suggestions.suggestion_message(f.suggestion(status=status)).keyboard is None
     for outcome in Outcome:

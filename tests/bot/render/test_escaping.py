@@ -90,10 +90,11 @@ def _templates(h: str) -> dict[str, Callable[[], Reply | str]]:
         "fill": lambda: alerts.fill_alert(p),
         "risk_changed": lambda: alerts.risk_changed_alert(h, h, h, by=h),
         "risk_tripped": lambda: alerts.risk_tripped_alert(report.state, [h]),
-        "breaker": lambda: alerts.source_breaker_alert(h, True, AT, detail=h),
+        "breaker": lambda: alerts.source_breaker_alert(h, "open", h, AT),
+        "risk_tripped_event": lambda: alerts.risk_tripped_text([h], [h], AT),
         "stale": lambda: alerts.stale_data_alert([h], AT),
         "error_text": lambda: alerts.error_alert(h, h, AT),
-        "error_project": lambda: alerts.error_alert(DataFetchError(h), h, AT),
+        "error_project": lambda: alerts.error_alert(h, DataFetchError(h), AT),
         "eod": lambda: alerts.eod_summary(
             AT.date(), f.pnl_report("day"), f.risk_state(), Commentary(h, CommentarySource.AUTO)
         ),
@@ -121,18 +122,18 @@ def test_unknown_command_names_are_escaped_and_clipped() -> None:
 
 def test_error_alerts_never_show_raw_exception_text_or_secrets() -> None:
     secret = "sk-ant-api03-SECRET"
-    raw = alerts.error_alert(RuntimeError(f"POST https://x.y?key={secret} failed"), "the LLM job", AT).text
+    raw = alerts.error_alert("the LLM job", RuntimeError(f"POST https://x.y?key={secret} failed"), AT).text
     assert secret not in raw and "https://" not in raw
     assert "RuntimeError" in raw
     project = alerts.error_alert(
-        DataFetchError(f"Kite refused the token {secret}"), f"kite {secret}", AT, secrets=[secret, "kite-api"]
+        f"kite {secret}", DataFetchError(f"Kite refused the token {secret}"), AT, secrets=[secret, "kite-api"]
     ).text
     assert secret not in project and "***" in project
     assert_valid(project)
 
 
 def test_long_error_texts_are_clipped() -> None:
-    text = alerts.error_alert("x" * 5000, "job", AT).text
+    text = alerts.error_alert("job", "x" * 5000, AT).text
     assert len(visible(text)) < 400
 
 

