@@ -7,6 +7,7 @@ or the local emulator.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -97,12 +98,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         and update.effective_message is not None
         and not isinstance(context.error, TelegramError)
     ):
-        try:
+        with contextlib.suppress(TelegramError):
             await update.effective_message.reply_text(
                 "Something went wrong on our side; the admins were told."
             )
-        except TelegramError:
-            pass
 
 
 async def set_commands(application: Application, roles: Roles) -> None:  # type: ignore[type-arg]

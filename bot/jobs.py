@@ -242,7 +242,10 @@ class Scheduler:
             if not claim(bc, job.name, day, now):
                 continue
             if job.grace and late > sch.misfire_grace_seconds:
-                detail = f"skipped: started {late / 60:.0f} min after {job.at:%H:%M} (grace {sch.misfire_grace_seconds}s)"
+                detail = (
+                    f"skipped: started {late / 60:.0f} min after {job.at:%H:%M} "
+                    f"(grace {sch.misfire_grace_seconds}s)"
+                )
                 log.warning("job %s %s", job.name, detail)
                 finish(bc, job.name, day, "skipped", detail)
                 continue

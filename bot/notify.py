@@ -26,12 +26,11 @@ from bot.prefs import PrefsStore, delivery
 from bot.render import alerts
 from bot.render.message import PhotoReply, Reply
 from bot.render.notifications import NotificationType, NotifyMode
-from bot.render.suggestions import decision_edit, suggestion_message
+from bot.render.suggestions import suggestion_message, suggestion_status_edit
 from core.config.settings import Settings
 from core.domain.money import to_decimal
 from core.persistence.desk_repo import DeskRepository
 from core.services.events import Event, EventKind, mark_dispatched, undispatched
-from core.services.results import DecisionResult, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +132,10 @@ class Notifier:
             )
         return n
 
+    def _count(self, kind: EventKind, algorithm: str, outcome: str) -> None:
+        if self.on_event is not None:
+            self.on_event(kind, (algorithm, outcome))
+
     # ---- events ---------------------------------------------------------------------------------
     def dispatch(self, factory: object, now: datetime, limit: int = 100) -> int:
         """Render and enqueue every undispatched event; returns how many events were handled."""
@@ -162,6 +165,8 @@ class Notifier:
         st = self.settings
         if e.kind is EventKind.SUGGESTION_CREATED:
             sug = repo.get_suggestion(int(p["suggestion_id"]))
+            if sug is not None:
+                self._count(e.kind, sug.algorithm, "created")
             if sug is not None and sug.status.value == "pending":
                 self.push(
                     s,
@@ -175,16 +180,12 @@ class Notifier:
         elif e.kind is EventKind.SUGGESTION_DECIDED:
             sug = repo.get_suggestion(int(p["suggestion_id"]))
             if sug is not None:
-                outcome = {
-                    "expired": Outcome.EXPIRED,
-                    "rejected": Outcome.OK,
-                    "refused": Outcome.REFUSED,
-                }.get(str(p.get("status")), Outcome.FINAL)
-                result = DecisionResult(outcome, str(p.get("reason") or p.get("status")), sug)
-                self.edit(s, f"suggestion:{sug.id}", decision_edit(result), key, now)
+                self._count(e.kind, sug.algorithm, sug.status.value)
+                self.edit(s, f"suggestion:{sug.id}", suggestion_status_edit(sug), key, now)
         elif e.kind is EventKind.POSITION_OPENED:
             pos = repo.get_position(int(p["position_id"]))
             if pos is not None:
+                self._count(e.kind, pos.algorithm, "executed")
                 self.push(
                     s,
                     self.desk_targets(st.telegram_topic_alerts),
@@ -196,8 +197,7 @@ class Notifier:
                 )
                 sug = repo.get_suggestion(int(p["suggestion_id"])) if p.get("suggestion_id") else None
                 if sug is not None:
-                    result = DecisionResult(Outcome.OK, "opened", sug, pos)
-                    self.edit(s, f"suggestion:{sug.id}", decision_edit(result), key, now)
+                    self.edit(s, f"suggestion:{sug.id}", suggestion_status_edit(sug, pos), key, now)
         elif e.kind is EventKind.POSITION_CLOSED:
             pos = repo.get_position(int(p["position_id"]))
             if pos is not None:
@@ -211,17 +211,17 @@ class Notifier:
                     ref=f"position:{pos.id}",
                 )
         elif e.kind is EventKind.RISK_TRIPPED:
-            from core.paper.risk import BREAKER_LABELS
-
-            reasons = [str(r) for r in p.get("reasons", [])]
-            reply = (
-                alerts.risk_tripped_text(
-                    [BREAKER_LABELS.get(b, b) for b in p.get("breakers", [])], reasons, e.at
-                )
-                if hasattr(alerts, "risk_tripped_text")
-                else Reply("⛔ Risk breaker tripped: " + "; ".join(reasons))
+            reply = alerts.risk_tripped_text(
+                [str(b) for b in p.get("breakers", [])], [str(r) for r in p.get("reasons", [])], e.at
             )
-            self.push(s, self.desk_targets(st.telegram_topic_alerts), NotificationType.RISK, reply, key, now)
+            self.push(
+                s,
+                [*self.desk_targets(st.telegram_topic_alerts), *self.admin_targets()],
+                NotificationType.RISK,
+                reply,
+                key,
+                now,
+            )
         elif e.kind is EventKind.RISK_CHANGED:
             reply = alerts.risk_changed_alert(
                 str(p.get("action")),

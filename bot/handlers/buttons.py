@@ -29,7 +29,6 @@ from bot.render.callbacks import (
     decode,
 )
 from bot.render.help import Role
-from bot.render.message import photo_reply
 
 log = logging.getLogger("niftybot.bot")
 
@@ -104,8 +103,7 @@ async def _dispatch(update: Update, query, cb, bc: BotContext) -> None:  # type:
 async def _chain_button(update: Update, query, cb: ChainCallback, bc: BotContext) -> None:  # type: ignore[no-untyped-def]
     from telegram.error import BadRequest
 
-    from bot.render.charts import chain_chart
-    from bot.render.market import chain_view
+    from bot.render.market import chain_photo, chain_view
 
     await query.answer()
     snap = await bc.app.market.snapshot(max_age_seconds=10)
@@ -121,7 +119,7 @@ async def _chain_button(update: Update, query, cb: ChainCallback, bc: BotContext
     if chain is None:
         await send(update, chain_view(snap, bc.now(), cb.expiry))
         return
-    await send(update, photo_reply(chain_chart(chain), f"IV smile and open interest · {cb.expiry:%a %d %b}"))
+    await send(update, chain_photo(chain))
 
 
 async def _settings_button(update: Update, query, cb, bc: BotContext) -> None:  # type: ignore[no-untyped-def]

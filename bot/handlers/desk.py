@@ -8,31 +8,18 @@ from telegram.ext import ContextTypes
 from bot.context import BotContext
 from bot.handlers.common import command, no_args, one_int, send, user_label
 from bot.render.callbacks import CallbackAction, SuggestionCallback
-from bot.render.charts import suggestion_payoff_chart
 from bot.render.help import Role
-from bot.render.message import Reply, photo_reply
-from bot.render.suggestions import decision_edit, pending_list, suggestion_details, suggestion_message
+from bot.render.message import Reply
+from bot.render.suggestions import (
+    decision_edit,
+    payoff_photo,
+    pending_list,
+    scan_summary,
+    suggestion_details,
+    suggestion_message,
+)
 from bot.render.text import esc
-from core.services.results import Outcome, ScanReport
-
-
-def scan_summary(report: ScanReport) -> Reply:
-    lines = []
-    if report.created:
-        ids = ", ".join(f"#{s.id}" for s in report.created)
-        lines.append(
-            f"🧭 <b>{len(report.created)} new suggestion(s)</b>: {ids} (sent to the desk chat; /pending lists them)"
-        )
-    for result in report.results:
-        if not result.candidates:
-            why = "; ".join(result.notes) or "no signal"
-            lines.append(f"• <b>{esc(result.algorithm)}</b>: no trade ({esc(why)})")
-    for algo, gates in report.gate_failures:
-        failed = "; ".join(g.reason for g in gates if not g.passed)
-        lines.append(f"• <b>{esc(algo)}</b>: candidate blocked ({esc(failed)})")
-    if report.skipped_duplicates:
-        lines.append(f"• {report.skipped_duplicates} idea(s) already pending")
-    return Reply("\n".join(lines) or "No suggestions.")
+from core.services.results import Outcome
 
 
 @command("suggest", Role.TRADER)
@@ -110,7 +97,7 @@ async def on_suggestion_button(
     if cb.action is CallbackAction.DETAILS:
         await send(update, suggestion_details(s))
     elif cb.action is CallbackAction.PAYOFF:
-        await send(update, photo_reply(suggestion_payoff_chart(s), f"Payoff at expiry · suggestion #{s.id}"))
+        await send(update, payoff_photo(s))
 
 
 async def _edit(query: CallbackQuery, reply: Reply) -> None:

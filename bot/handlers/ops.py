@@ -71,7 +71,8 @@ async def finish_login(
     assert user is not None
     bc.login_waiting.discard(user.id)
     pasted = (text if text is not None else (msg.text if msg else "")) or ""
-    assert s.kite_api_key is not None and s.kite_api_secret is not None
+    assert s.kite_api_key is not None
+    assert s.kite_api_secret is not None
     auth = KiteAuth(
         s.kite_api_key, s.kite_api_secret, root=s.kite_api_root, timeout=7.0, registry=bc.app.guards
     )

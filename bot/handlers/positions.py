@@ -8,10 +8,15 @@ from telegram.ext import ContextTypes
 from bot.context import BotContext
 from bot.handlers.common import command, no_args, one_int, send
 from bot.render.callbacks import CallbackAction, PositionCallback
-from bot.render.charts import position_payoff_chart
 from bot.render.help import Role
-from bot.render.message import Reply, photo_reply
-from bot.render.positions import close_cancelled, close_confirm, close_result, positions_view
+from bot.render.message import Reply
+from bot.render.positions import (
+    close_cancelled,
+    close_confirm,
+    close_result,
+    position_payoff_photo,
+    positions_view,
+)
 
 
 @command("positions")
@@ -60,9 +65,7 @@ async def on_position_button(
     elif cb.action is CallbackAction.POSITION_PAYOFF:
         snap = bc.app.market.latest
         spot = snap.spot.last if snap is not None and snap.spot is not None else None
-        await send(
-            update, photo_reply(position_payoff_chart(p, spot), f"Payoff at expiry · position #{p.id}")
-        )
+        await send(update, position_payoff_photo(p, spot))
 
 
 async def _edit_or_send(query: CallbackQuery, update: Update, reply: Reply) -> None:

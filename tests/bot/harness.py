@@ -20,8 +20,8 @@ from core.bootstrap import build_app
 from core.clock import IST, FixedClock
 from core.config.schema import NiftyConfig, parse_config
 from core.config.settings import Settings
-from core.marketdata.simulator import SimulatedMarket
 from core.market_hours import default_calendar
+from core.marketdata.simulator import SimulatedMarket
 
 ADMIN, TRADER, VIEWER, STRANGER = 11, 22, 33, 99
 DESK_CHAT = TRADER
@@ -42,8 +42,15 @@ def bot_settings(base_url: str, tmp_path: Any) -> Settings:
 
 
 class DeskBot:
-    def __init__(self, engine: Engine, emu: TelegramEmulator, tmp_path: Any, *, at: datetime,
-                 config: NiftyConfig | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        emu: TelegramEmulator,
+        tmp_path: Any,
+        *,
+        at: datetime,
+        config: NiftyConfig | None = None,
+    ) -> None:
         self.engine = engine
         self.emu = emu
         self.tmp_path = tmp_path
@@ -55,8 +62,14 @@ class DeskBot:
     async def start(self) -> DeskBot:
         settings = bot_settings(self.emu.base_url, self.tmp_path)
         cal = default_calendar()
-        app = build_app(settings, self.config, clock=self.clock, source=SimulatedMarket(cal, seed=7),
-                        engine=self.engine, calendar=cal)
+        app = build_app(
+            settings,
+            self.config,
+            clock=self.clock,
+            source=SimulatedMarket(cal, seed=7),
+            engine=self.engine,
+            calendar=cal,
+        )
         self.application, self.bc = build_bot(app, jobs=False, rate_limiter=True)
         self.bc.outbox.private_gap = self.bc.outbox.group_gap = 0.0
         for uid in (ADMIN, TRADER, VIEWER, STRANGER):
@@ -91,16 +104,18 @@ class DeskBot:
     def messages(self, chat_id: int = DESK_CHAT) -> list[Any]:
         return [m for m in self.emu.messages(chat_id) if m.from_bot]
 
-    async def say(self, user_id: int, text: str, chat_id: int | None = None, timeout: float = 10.0) -> Any:
+    async def say(self, user_id: int, text: str, chat_id: int | None = None, wait: float = 10.0) -> Any:
         """Send as a user and wait for the bot's next reply in that chat."""
         chat = chat_id if chat_id is not None else user_id
         before = len(self.messages(chat))
         self.emu.user_sends(chat, user_id, text)
-        await self.emu.wait_for(lambda: len(self.messages(chat)) > before, timeout=timeout)
+        await self.emu.wait_for(lambda: len(self.messages(chat)) > before, timeout=wait)
         await asyncio.sleep(0.05)
         return self.messages(chat)[before:]
 
-    async def press(self, user_id: int, message: Any, data: str, chat_id: int | None = None) -> dict[str, Any]:
+    async def press(
+        self, user_id: int, message: Any, data: str, chat_id: int | None = None
+    ) -> dict[str, Any]:
         chat = chat_id if chat_id is not None else message.chat.id
         qid = self.emu.user_presses(chat, user_id, message.message_id, data)
         answer = await self.emu.wait_for(lambda: self.emu.callback_answer(qid), timeout=10)

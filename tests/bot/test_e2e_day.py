@@ -62,7 +62,11 @@ async def test_a_trading_day_from_the_brief_to_the_summary(engine, emu, tmp_path
         assert "Approved" in edited.plain and not edited.button_data()
         fills = [m for m in bot.messages() if "opened" in m.plain.lower() and "#" in m.plain]
         assert fills
-        qid = emu.user_presses(DESK_CHAT, TRADER, msg.message_id, f"v1:ap:{sid}") if edited.button_data() else None
+        qid = (
+            emu.user_presses(DESK_CHAT, TRADER, msg.message_id, f"v1:ap:{sid}")
+            if edited.button_data()
+            else None
+        )
         assert qid is None  # the buttons are gone, and the database would refuse anyway:
         again = await bot.bc.app.desk.approve(sid, TRADER)
         assert again.outcome.value == "already"
