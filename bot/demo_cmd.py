@@ -20,6 +20,7 @@ from pydantic import SecretStr
 from core.cli.common import add_config_arg, settings_and_config
 from core.clock import IST, ScaledClock
 from core.config.schema import NiftyConfig
+from core.config.settings import MarketDataSource
 from core.errors import CalendarCoverageError
 from core.market_hours import NSECalendar, default_calendar
 
@@ -75,7 +76,7 @@ def _demo(args: argparse.Namespace) -> int:
     demo_settings = settings.model_copy(
         update={
             "database_url": f"sqlite:///{db}",
-            "market_data": "simulated",
+            "market_data": MarketDataSource.SIMULATED,
             "telegram_admin_ids": [DEMO_USER],
             "telegram_trader_ids": [DEMO_USER],
             "telegram_chat_id": DEMO_USER,

@@ -166,6 +166,10 @@ async def test_unknown_commands_bad_arguments_and_strangers(engine, emu, tmp_pat
         assert len(bot.messages(STRANGER)) == 1
         r = await bot.say(ADMIN, "/whoami")
         assert str(ADMIN) in r[0].plain and "admin" in r[0].plain.lower()
+        r = await bot.say(ADMIN, "/health")
+        assert "Health" in r[0].plain and "database: reachable" in r[0].plain
+        r = await bot.say(VIEWER, "/health")
+        assert "admin" in r[0].plain.lower()
         emu.assert_no_violations()
     finally:
         await bot.stop()

@@ -105,7 +105,27 @@ def _pnl_photo() -> PhotoReply:
     return photo_reply(b"\x89PNG fake", pnl.pnl_caption(f.pnl_report()))
 
 
+def _health() -> Reply:
+    from bot.render.health import health_view
+    from core.ops.health import Check, Level
+
+    checks = [
+        Check("config", Level.OK, "valid"),
+        Check("database", Level.OK, "reachable, schema 0006"),
+        Check("telegram", Level.OK, "token, chat and admins set"),
+        Check("anthropic", Level.WARN, "no ANTHROPIC_API_KEY: commentary uses the automatic writer"),
+        Check("calendar", Level.WARN, "the 2027 holiday list is not loaded yet"),
+    ]
+    breakers = [("kite", "open", "Kite did not answer <quote>"), ("yahoo", "closed", "")]
+    parts = [("spot", "kite", "fresh", "13:14"), ("global", "yahoo", "stale", "08:40")]
+    jobs = [("premarket_brief", "ok", "08:45"), ("opening_snapshot", "skipped", "09:20")]
+    return health_view(
+        checks, breakers, parts, jobs, 2, "4 requests, 5120 tokens, $0.0213", "0.1.0", 4 * 3600 + 300, AT
+    )
+
+
 CASES: dict[str, Callable[[], Reply | PhotoReply | str]] = {
+    "health": _health,
     # help and access
     "start_viewer": lambda: help.start_text(Role.VIEWER, "Asha"),
     "help_viewer": lambda: help.help_text(Role.VIEWER),

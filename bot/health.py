@@ -1,0 +1,61 @@
+"""/health: the start-up checks plus what is happening now — breakers, data freshness per source, the
+last run of every job, the outbox backlog, today's LLM usage, version and uptime."""
+
+from __future__ import annotations
+
+from bot.context import BotContext
+from bot.jobs import last_runs
+from bot.render.health import health_view
+from bot.render.message import Reply
+from bot.render.text import clock_time
+from core import __version__
+from core.clock import IST
+from core.ops.health import run_checks
+
+
+async def health_reply(bc: BotContext) -> Reply:
+    app = bc.app
+    now = bc.now()
+
+    def token_valid() -> bool | None:
+        from core.marketdata.kite_session import KiteSessionStore
+
+        return (
+            app.settings.kite_access_token is not None
+            or KiteSessionStore(app.factory).current(now) is not None
+        )
+
+    checks = run_checks(
+        app.settings,
+        app.config,
+        None,
+        app.engine,
+        app.calendar,
+        now,
+        need_telegram=True,
+        token_valid=token_valid,
+    )
+    breakers = [(b.name, b.state.value, b.last_error or "") for b in app.guards.statuses()]
+    snap = app.market.latest
+    parts = []
+    if snap is not None:
+        for name, info in snap.parts.items():
+            parts.append(
+                (name, info.source[:10], info.status.value, clock_time(info.as_of) if info.as_of else "-")
+            )
+    jobs = [(name, row.status, clock_time(row.started_at)) for name, row in sorted(last_runs(bc).items())]
+    from core.commentary.usage import SqlUsageStore
+
+    t = SqlUsageStore(app.engine).totals(now.astimezone(IST).date())
+    llm = f"{t.requests} requests, {t.input_tokens + t.output_tokens} tokens, ${t.cost_usd:.4f}"
+    return health_view(
+        checks,
+        breakers,
+        parts,
+        jobs,
+        bc.outbox.backlog(),
+        llm,
+        __version__,
+        (now - bc.started_at).total_seconds(),
+        now,
+    )
