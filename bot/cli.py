@@ -9,9 +9,9 @@ from core.cli import main as core_main
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from bot import demo_cmd
+    from bot import demo_cmd, run_cmd
 
-    return core_main(argv, families=[demo_cmd])
+    return core_main(argv, families=[run_cmd, demo_cmd])
 
 
 if __name__ == "__main__":

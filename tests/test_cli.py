@@ -40,3 +40,32 @@ def test_db_upgrade_creates_the_schema(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     assert main(["db", "upgrade"]) == 0
     assert main(["db", "current"]) == 0
+
+
+def test_login_stores_the_days_kite_session_without_printing_the_token(tmp_path, monkeypatch, capsys, caplog):
+    from datetime import datetime
+
+    from core.clock import IST, FixedClock
+    from core.market_hours import default_calendar
+    from core.marketdata.kite_session import KiteSessionStore
+    from core.persistence.db import make_engine, session_factory
+    from tests.fakes.kite_server import FakeKiteMarket, running
+
+    market = FakeKiteMarket(default_calendar(), FixedClock(datetime(2026, 11, 18, 8, 5, tzinfo=IST)))
+    with running(market, api_key="kiteapikey1234", api_secret="kiteapisecret5678", access_token="tok") as srv:
+        monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'login.db'}")
+        monkeypatch.setenv("KITE_API_KEY", "kiteapikey1234")
+        monkeypatch.setenv("KITE_API_SECRET", "kiteapisecret5678")
+        monkeypatch.setenv("KITE_API_ROOT", srv.url)
+        request_token = srv.issue_request_token()
+        assert main(["login", f"https://example.invalid/cb?status=success&request_token={request_token}"]) == 0
+        access = next(iter(srv.access_tokens))
+    out = capsys.readouterr().out
+    assert "Kite session stored for" in out
+    assert access not in out and access not in caplog.text
+    # Stored for the day of the (fake) login: 06:00 IST on the next day is when it lapses.
+    store = KiteSessionStore(session_factory(make_engine(f"sqlite:///{tmp_path / 'login.db'}")))
+    stored = store.current_session(datetime(2026, 11, 18, 9, 0, tzinfo=IST))
+    assert stored is not None and stored.user_id == "ZX4821"
+    assert stored.access_token.get_secret_value() == access
+    assert store.current_session(datetime(2026, 11, 19, 6, 0, tzinfo=IST)) is None

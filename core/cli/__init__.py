@@ -10,10 +10,18 @@ import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
-from core.cli import calendar_cmd, config_cmd, db_cmd, desk_cmd, doctor_cmd, snapshot_cmd
+from core.cli import calendar_cmd, config_cmd, db_cmd, desk_cmd, doctor_cmd, login_cmd, snapshot_cmd
 from core.errors import NiftyBaseError
 
-CORE_FAMILIES: list[ModuleType] = [db_cmd, config_cmd, calendar_cmd, snapshot_cmd, desk_cmd, doctor_cmd]
+CORE_FAMILIES: list[ModuleType] = [
+    db_cmd,
+    config_cmd,
+    calendar_cmd,
+    snapshot_cmd,
+    desk_cmd,
+    doctor_cmd,
+    login_cmd,
+]
 
 Handler = Callable[[argparse.Namespace], int]
 
