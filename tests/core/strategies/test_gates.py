@@ -53,8 +53,15 @@ def risk(**kw) -> RiskState:
 
 def ctx(**kw) -> GateContext:
     base = dict(
-        now=NOW, calendar=CAL, config=CONFIG, snapshot=SNAP, risk=risk(), open_positions=(), algorithm="range",
-        structure=STRUCT, lots=1,
+        now=NOW,
+        calendar=CAL,
+        config=CONFIG,
+        snapshot=SNAP,
+        risk=risk(),
+        open_positions=(),
+        algorithm="range",
+        structure=STRUCT,
+        lots=1,
     )
     base.update(kw)
     return GateContext(**base)
@@ -107,8 +114,12 @@ def test_vol_known_names_the_unknown_percentile():
 
 
 def test_the_daily_loss_gate_refuses_a_trade_whose_max_loss_exceeds_what_is_left():
-    nearly = risk(checks=(LimitCheck("daily_loss", Decimal("18000"), Decimal("20000"), False),
-                          LimitCheck("drawdown", Decimal(0), Decimal("80000"), False)))
+    nearly = risk(
+        checks=(
+            LimitCheck("daily_loss", Decimal("18000"), Decimal("20000"), False),
+            LimitCheck("drawdown", Decimal(0), Decimal("80000"), False),
+        )
+    )
     g = gates.daily_loss(ctx(risk=nearly))
     assert STRUCT.max_loss > Decimal("2000")
     assert not g.passed and "₹2,000.00 left" in g.reason
@@ -117,8 +128,12 @@ def test_the_daily_loss_gate_refuses_a_trade_whose_max_loss_exceeds_what_is_left
 
 
 def test_the_drawdown_gate_fails_once_the_limit_is_reached():
-    at_limit = risk(checks=(LimitCheck("daily_loss", Decimal(0), Decimal("20000"), False),
-                            LimitCheck("drawdown", Decimal("80000"), Decimal("80000"), True)))
+    at_limit = risk(
+        checks=(
+            LimitCheck("daily_loss", Decimal(0), Decimal("20000"), False),
+            LimitCheck("drawdown", Decimal("80000"), Decimal("80000"), True),
+        )
+    )
     g = gates.drawdown(ctx(risk=at_limit))
     assert not g.passed and "reached" in g.reason
 
@@ -145,5 +160,7 @@ def test_not_paused():
 
 
 def test_the_entry_window_is_configurable():
-    config = parse_config({"options_desk": {"entry_window_start": time(9, 16), "entry_window_end": time(15, 0)}})
+    config = parse_config(
+        {"options_desk": {"entry_window_start": time(9, 16), "entry_window_end": time(15, 0)}}
+    )
     assert gates.market_open(ctx(config=config, now=NOW.replace(hour=9, minute=20))).passed
