@@ -304,7 +304,7 @@ class SnapshotEngine:
                 )
             out.append(ChainSnapshot("NIFTY", expiry, spot.last, now, enriched, analytics))
             if len(frame):
-                stamp = pd.Timestamp(max(frame["quote_time"])).to_pydatetime()
+                stamp = pd.Timestamp(frame["quote_time"].max()).to_pydatetime()
                 newest = stamp if newest is None or stamp > newest else newest
         if not out:
             return out, PartInfo(
@@ -345,10 +345,11 @@ class SnapshotEngine:
 def _quotes_only(frame: pd.DataFrame) -> pd.DataFrame:
     """A chain frame with ``mid`` and NaN for the other computed columns (see ``build_quotes``)."""
     out = with_mid(frame)
-    for column in CHAIN_COMPUTED_COLUMNS:
-        if column not in out:
-            out[column] = "" if column == "iv_status" else np.nan
-    return out
+    missing = [c for c in CHAIN_COMPUTED_COLUMNS if c not in out]
+    filler = pd.DataFrame(
+        {c: ("" if c == "iv_status" else np.nan) for c in missing}, index=out.index, columns=missing
+    )
+    return pd.concat([out, filler], axis=1)
 
 
 def daily_atr(daily: pd.DataFrame, window: int = 14) -> float | None:
