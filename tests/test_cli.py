@@ -58,7 +58,9 @@ def test_login_stores_the_days_kite_session_without_printing_the_token(tmp_path,
         monkeypatch.setenv("KITE_API_SECRET", "kiteapisecret5678")
         monkeypatch.setenv("KITE_API_ROOT", srv.url)
         request_token = srv.issue_request_token()
-        assert main(["login", f"https://example.invalid/cb?status=success&request_token={request_token}"]) == 0
+        assert (
+            main(["login", f"https://example.invalid/cb?status=success&request_token={request_token}"]) == 0
+        )
         access = next(iter(srv.access_tokens))
     out = capsys.readouterr().out
     assert "Kite session stored for" in out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from datetime import date
+from datetime import date, time
 
 from telegram import Update
 from telegram.ext import ContextTypes
@@ -30,6 +30,7 @@ from core.replay.runner import ReplayRequest, run_replay
 
 log = logging.getLogger("niftybot.bot")
 MAX_DAYS = 20
+SESSION_WINDOW: tuple[time, time] | None = None  # whole sessions; tests shorten them
 _running = threading.Lock()
 
 
@@ -71,7 +72,9 @@ async def backtest(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotCo
     try:
         app = bc.app
         start, end = last_trading_days(app.calendar, bc.now().astimezone(IST).date(), int(days_text))
-        request = ReplayRequest(start, end, algorithms=(algorithm,), seed=app.settings.sim_seed)
+        request = ReplayRequest(
+            start, end, algorithms=(algorithm,), seed=app.settings.sim_seed, window=SESSION_WINDOW
+        )
         await send(update, backtest_started(algorithm, int(days_text)))
         report, png = await asyncio.to_thread(_replay, request, app.config, app.calendar)
         ReplayRecordStore(app.config.recording.replay_records).save_report(report, bc.now())

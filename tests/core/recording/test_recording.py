@@ -97,7 +97,7 @@ def test_nothing_before_the_first_recording_or_on_an_unrecorded_day(recorded):
 
 
 def test_the_engine_on_a_recording_rebuilds_the_live_snapshot(recorded):
-    directory, sim, snaps = recorded
+    directory, _sim, snaps = recorded
     src = RecordedSource(directory)
     again = asyncio.run(SnapshotEngine(src, CAL, parse_config({}), iv_history=src).build(at(10, 5)))
     live = snaps["10:05"]
