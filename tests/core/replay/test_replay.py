@@ -50,6 +50,7 @@ def test_fast_path_recorded_replay_and_the_live_run_agree(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)
 def test_a_whole_recorded_day_replays_to_the_same_trades_as_the_live_run(tmp_path):
     days = (date(2026, 11, 25), date(2026, 11, 26))
     live = replay(ReplayRequest(*days, fast=False, record_to=tmp_path))
