@@ -29,7 +29,7 @@ from telegram.ext import (
 
 from bot.auth import Roles
 from bot.context import BotContext, Commentator, ctx_of
-from bot.handlers import basic, buttons, desk, market, ops, positions, reports
+from bot.handlers import backtest, basic, buttons, desk, market, ops, positions, reports
 from bot.jobs import Scheduler, report_error
 from bot.notify import Notifier
 from bot.outbox import OutboxSender
@@ -67,6 +67,7 @@ COMMAND_HANDLERS = {
     "reset": reports.reset,
     "health": ops.health,
     "login": ops.login,
+    "backtest": backtest.backtest,
 }
 
 

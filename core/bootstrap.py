@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import Clock
 from core.config.schema import NiftyConfig
-from core.config.settings import Settings
+from core.config.settings import MarketDataSource, Settings
 from core.domain.market import DataStatus, MarketSnapshot
 from core.errors import NiftyBaseError
 from core.market_hours import NSECalendar, default_calendar
@@ -104,8 +104,13 @@ def build_app(
     engine: Engine | None = None,
     calendar: NSECalendar | None = None,
     migrate: bool = True,
+    record: bool | None = None,
 ) -> App:
+    """Wire the app. ``record``: attach the snapshot recorder (``core.recording``); by default it
+    records when ``recording.enabled`` and the market data is live (``MARKET_DATA=kite``), since
+    simulated chains can be regenerated at will."""
     calendar = calendar or default_calendar()
+    live = source is None and settings.market_data is MarketDataSource.KITE
     clock = clock or build_clock(settings)
     engine = engine or make_engine(settings.database_url)
     if migrate:
@@ -121,6 +126,19 @@ def build_app(
     market = MarketService(snapshots, clock)
     if hasattr(iv_history, "record"):
         market.add_listener(_iv_recorder(iv_history))
+    if record if record is not None else (config.recording.enabled and live):
+        from core.recording.recorder import recorder_for
+
+        market.add_listener(
+            recorder_for(
+                config.recording.directory,
+                config.recording.retention_days,
+                snapshots,
+                source_name=getattr(source, "name", "unknown"),
+                strike_window=config.options_desk.strike_window,
+                calendar=calendar,
+            )
+        )
     audit = DecisionBuffer()
     desk = DeskService(
         factory=factory,

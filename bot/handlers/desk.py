@@ -95,7 +95,9 @@ async def on_suggestion_button(
     if query.message is None:
         return
     if cb.action is CallbackAction.DETAILS:
-        await send(update, suggestion_details(s))
+        from bot.handlers.backtest import record_line
+
+        await send(update, suggestion_details(s, record_line(bc, s.algorithm)))
     elif cb.action is CallbackAction.PAYOFF:
         await send(update, payoff_photo(s))
 

@@ -65,6 +65,13 @@ COMMANDS: tuple[Command, ...] = (
     Command("close", "<id>", "close a position at market (asks to confirm)", Role.TRADER, "Trading"),
     Command("pause", "", "stop new entries (exits still run)", Role.TRADER, "Trading"),
     Command("resume", "", "allow new entries again", Role.TRADER, "Trading"),
+    Command(
+        "backtest",
+        "<algorithm> <days>",
+        "replay an algorithm over past simulated days",
+        Role.TRADER,
+        "Trading",
+    ),
     Command("reset", "", "reset tripped risk breakers (asks to confirm)", Role.ADMIN, "Admin"),
     Command("login", "", "renew the daily Kite session", Role.ADMIN, "Admin"),
     Command("health", "", "data sources, breakers, jobs and the database", Role.ADMIN, "Admin"),
@@ -152,7 +159,7 @@ def whoami(user_id: int, role: Role | None, *, username: str | None = None, name
     else:
         what = {
             Role.VIEWER: "read market data, positions and P&L",
-            Role.TRADER: "also approve, reject, close, scan, pause and resume",
+            Role.TRADER: "also approve, reject, close, scan, backtest, pause and resume",
             Role.ADMIN: "also reset breakers, log in to Kite and see health",
         }[role]
         lines.append(f"Role: <b>{esc(role.value)}</b> — {esc(what)}")

@@ -158,9 +158,10 @@ def _greek(x: float | None, fmt: str) -> str:
     return DASH if x is None or not known(x) else format(x, fmt)
 
 
-def suggestion_details(s: Suggestion) -> Reply:
+def suggestion_details(s: Suggestion, replay_line: str | None = None) -> Reply:
     """Everything behind a suggestion: per-leg IV and Greeks, structure Greeks, parameters, the score
-    components with what drove them, and every gate with its reason."""
+    components with what drove them, every gate with its reason and, when given, the line with its
+    algorithm's latest replay record (``bot.render.backtest.replay_record_line``)."""
     st = s.structure
     rows = [["Leg", "IV", "Δ", "Θ/d", "Vega"]]
     rows += [
@@ -199,6 +200,8 @@ def suggestion_details(s: Suggestion) -> Reply:
     lines += [f"{'✅' if g.passed else '❌'} {esc(g.name)}: {esc(g.reason)}" for g in s.gates]
     if s.rationale.strip():
         lines.append(f"<i>Why:</i> {esc(s.rationale.strip())}")
+    if replay_line:
+        lines.append(replay_line)
     status = _status_line(s)
     if status:
         lines.append(status)

@@ -10,7 +10,16 @@ import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
-from core.cli import calendar_cmd, config_cmd, db_cmd, desk_cmd, doctor_cmd, login_cmd, snapshot_cmd
+from core.cli import (
+    calendar_cmd,
+    config_cmd,
+    db_cmd,
+    desk_cmd,
+    doctor_cmd,
+    login_cmd,
+    replay_cmd,
+    snapshot_cmd,
+)
 from core.errors import NiftyBaseError
 
 CORE_FAMILIES: list[ModuleType] = [
@@ -21,6 +30,7 @@ CORE_FAMILIES: list[ModuleType] = [
     desk_cmd,
     doctor_cmd,
     login_cmd,
+    replay_cmd,
 ]
 
 Handler = Callable[[argparse.Namespace], int]

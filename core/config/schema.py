@@ -155,9 +155,14 @@ class AlertsConfig(_Model):
 
 
 class RecordingConfig(_Model):
+    """Snapshot recordings (live market data only) and replay records (see docs/replay.md)."""
+
     enabled: bool = True
     directory: Path = Path("./data/recordings")
-    retention_days: int = Field(default=120, ge=1)
+    retention_days: int = Field(default=120, ge=1, description="recorded days kept, calendar days")
+    replay_records: Path = Field(
+        default=Path("./data/replays"), description="latest replay result per algorithm (JSON files)"
+    )
 
 
 class NiftyConfig(_Model):

@@ -3,6 +3,13 @@
 Sources are awaited together with ``asyncio.gather(..., return_exceptions=True)``: one failing source
 never takes the others down; each failure is logged with its source and kept in the snapshot's
 ``parts`` as FAILED. Freshness of each part is judged against ``EngineConfig.staleness``.
+
+Two cheaper paths serve the replay (``core/replay``) without changing what a snapshot says:
+- ``cache_daily``: the day's inputs that the port defines as fixed within a session (daily NIFTY and
+  VIX bars *before today*, the IV history, the overnight global cues) are fetched once per IST day and
+  reused; failures are never cached. Off by default: a live Yahoo feed can publish yesterday's bar late.
+- :meth:`SnapshotEngine.build_quotes`: a quotes-only snapshot for marking positions (spot, VIX and the
+  chains of the given expiries with ``mid``; no IV/Greeks, chain analytics, candles, vol or cues).
 """
 
 from __future__ import annotations
@@ -10,18 +17,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
-from core.analytics.chain import analyse_chain, enrich_chain, time_to_expiry
+from core.analytics.chain import analyse_chain, enrich_chain, time_to_expiry, with_mid
 from core.analytics.indicators import atr, compute_technicals
 from core.analytics.vol_distribution import build_vol_snapshot
 from core.clock import IST
 from core.config.schema import NiftyConfig
 from core.domain.market import (
+    CHAIN_COMPUTED_COLUMNS,
     ChainSnapshot,
     DataStatus,
     GlobalCue,
@@ -53,6 +63,22 @@ class _Failure:
         return f"{type(self.error).__name__}: {self.error}"
 
 
+@dataclass(frozen=True)
+class DailyInputs:
+    """What a full build fetched for the day's fixed inputs (the recorder stores these).
+
+    ``nifty`` has daily close/high/low, ``vix`` daily close (percent units), both indexed by date and
+    ending before ``day``; ``iv_history`` is daily ATM IV (decimal); ``cues`` the overnight markets.
+    A part is ``None`` when its fetch failed.
+    """
+
+    day: date
+    nifty: pd.DataFrame | None
+    vix: pd.DataFrame | None
+    iv_history: pd.Series | None
+    cues: tuple[GlobalCue, ...] | None
+
+
 class SnapshotEngine:
     """Builds one MarketSnapshot from a MarketDataSource with the analytics core."""
 
@@ -62,11 +88,33 @@ class SnapshotEngine:
         calendar: NSECalendar,
         config: NiftyConfig,
         iv_history: IVHistoryProvider | None = None,
+        *,
+        cache_daily: bool = False,
     ) -> None:
         self.source = source
         self.calendar = calendar
         self.config = config
         self.iv_history = iv_history
+        self.cache_daily = cache_daily
+        self.last_daily: DailyInputs | None = None  # the latest full build's daily inputs
+        self.last_expiries: list[date] | None = None  # the listed expiries of the latest full build
+
+    def _cached(self, day: date) -> DailyInputs | None:
+        d = self.last_daily
+        return d if self.cache_daily and d is not None and d.day == day else None
+
+    async def _daily(self, what: str, coro: Any, cached: Any) -> Any:
+        if cached is not None:
+            coro.close()  # never awaited: the day's value is known
+            return cached
+        return await self._safe(what, coro)
+
+    def _iv_series(self, now: datetime, cached: DailyInputs | None) -> pd.Series:
+        if cached is not None and cached.iv_history is not None:
+            return cached.iv_history
+        if self.iv_history is None:
+            return pd.Series(dtype=float)
+        return self.iv_history.iv_history(now)
 
     async def _safe(self, what: str, coro: Any) -> Any:
         try:
@@ -93,15 +141,20 @@ class SnapshotEngine:
         if now.tzinfo is None:
             raise ValueError("build needs an aware datetime")
         src, limits = self.source, self.config.engine.staleness
+        today = now.astimezone(IST).date()
+        cached = self._cached(today)
         spot, vix, expiries, candles, nifty_d, vix_d, cues = await asyncio.gather(
             self._safe("spot", src.index_quote(NIFTY, now)),
             self._safe("vix", src.index_quote(INDIA_VIX, now)),
             self._safe("expiries", src.expiries(now)),
             self._safe("candles", src.candles(now)),
-            self._safe("nifty daily", src.daily_history(NIFTY, now, 300)),
-            self._safe("vix daily", src.daily_history(INDIA_VIX, now, 300)),
-            self._safe("global cues", src.global_cues(now)),
+            self._daily("nifty daily", src.daily_history(NIFTY, now, 300), cached and cached.nifty),
+            self._daily("vix daily", src.daily_history(INDIA_VIX, now, 300), cached and cached.vix),
+            self._daily("global cues", src.global_cues(now), cached and cached.cues),
         )
+        if isinstance(cues, tuple):
+            cues = list(cues)
+        self.last_expiries = list(expiries) if isinstance(expiries, list) else None
         parts: dict[str, PartInfo] = {}
         names: dict[str, str] = getattr(src, "part_sources", {})
 
@@ -144,7 +197,15 @@ class SnapshotEngine:
             else PartInfo(source_of("global"), DataStatus.FRESH if known_cues else DataStatus.UNKNOWN, now)
         )
 
-        vol = self._vol(nifty_d, vix_d, chains, now)
+        history = self._iv_series(now, cached) if isinstance(nifty_d, pd.DataFrame) else None
+        self.last_daily = DailyInputs(
+            today,
+            nifty_d if isinstance(nifty_d, pd.DataFrame) else None,
+            vix_d if isinstance(vix_d, pd.DataFrame) else None,
+            history,
+            global_cues if isinstance(cues, list) else None,
+        )
+        vol = self._vol(nifty_d, vix_d, chains, now, history)
         parts["vol"] = (
             PartInfo(source_of("vol"), DataStatus.FRESH, now)
             if vol is not None and vol.known
@@ -164,6 +225,44 @@ class SnapshotEngine:
             parts=parts,
         )
 
+    async def build_quotes(self, now: datetime, expiries: Sequence[date]) -> MarketSnapshot:
+        """A quotes-only snapshot for marking positions at ``now``.
+
+        It has spot, VIX and the chains of ``expiries`` (same rows as a full build, with ``mid``; the
+        IV and Greek columns are NaN and ``analytics`` is None). Candles, technicals, the vol picture
+        and global cues are absent, so their parts are missing and the snapshot cannot pass the
+        trading gates: it is for the monitor, never for a scan or an approval.
+        """
+        if now.tzinfo is None:
+            raise ValueError("build_quotes needs an aware datetime")
+        src, limits = self.source, self.config.engine.staleness
+        spot, vix = await asyncio.gather(
+            self._safe("spot", src.index_quote(NIFTY, now)),
+            self._safe("vix", src.index_quote(INDIA_VIX, now)),
+        )
+        names: dict[str, str] = getattr(src, "part_sources", {})
+        parts: dict[str, PartInfo] = {}
+        spot_q = spot if isinstance(spot, IndexQuote) else None
+        vix_q = vix if isinstance(vix, IndexQuote) else None
+        for key, got, q, limit in (
+            ("spot", spot, spot_q, limits.spot_seconds),
+            ("vix", vix, vix_q, limits.vix_seconds),
+        ):
+            parts[key] = (
+                PartInfo(names.get(key, src.name), DataStatus.FAILED, None, got.text)
+                if isinstance(got, _Failure)
+                else PartInfo(
+                    names.get(key, src.name),
+                    self._status(q.timestamp if q else None, limit, now),
+                    q.timestamp if q else None,
+                )
+            )
+        chains: list[ChainSnapshot] = []
+        wanted = sorted(set(expiries))
+        if spot_q is not None and wanted:
+            chains, parts["chain"] = await self._chains(spot_q, wanted, now, quotes_only=True)
+        return MarketSnapshot(taken_at=now, spot=spot_q, vix=vix_q, chains=tuple(chains), parts=parts)
+
     async def _raw_chains(self, spot: IndexQuote, expiries: list[date], now: datetime) -> list[Any]:
         """One frame (or failure) per expiry; a source with ``chains`` quotes them all in one batch."""
         window = self.config.options_desk.strike_window
@@ -181,7 +280,7 @@ class SnapshotEngine:
         )
 
     async def _chains(
-        self, spot: IndexQuote, expiries: list[date], now: datetime
+        self, spot: IndexQuote, expiries: list[date], now: datetime, *, quotes_only: bool = False
     ) -> tuple[list[ChainSnapshot], PartInfo]:
         raw = await self._raw_chains(spot, expiries, now)
         eng = self.config.engine
@@ -193,15 +292,19 @@ class SnapshotEngine:
                 errors.append(f"{expiry}: {frame.text}")
                 continue
             t = time_to_expiry(now, expiry, self.calendar.fo_close_time(expiry))
-            enriched = enrich_chain(frame, spot.last, t, eng.risk_free_rate, eng.dividend_yield)
-            analytics = (
-                analyse_chain(enriched, spot.last, expiry, t, eng.risk_free_rate, eng.dividend_yield)
-                if len(enriched)
-                else None
-            )
+            if quotes_only:
+                enriched = _quotes_only(frame)
+                analytics = None
+            else:
+                enriched = enrich_chain(frame, spot.last, t, eng.risk_free_rate, eng.dividend_yield)
+                analytics = (
+                    analyse_chain(enriched, spot.last, expiry, t, eng.risk_free_rate, eng.dividend_yield)
+                    if len(enriched)
+                    else None
+                )
             out.append(ChainSnapshot("NIFTY", expiry, spot.last, now, enriched, analytics))
             if len(frame):
-                stamp = pd.Timestamp(max(frame["quote_time"])).to_pydatetime()
+                stamp = pd.Timestamp(frame["quote_time"].max()).to_pydatetime()
                 newest = stamp if newest is None or stamp > newest else newest
         if not out:
             return out, PartInfo(
@@ -215,7 +318,12 @@ class SnapshotEngine:
         return names.get("chain", self.source.name)
 
     def _vol(
-        self, nifty_d: Any, vix_d: Any, chains: list[ChainSnapshot], now: datetime
+        self,
+        nifty_d: Any,
+        vix_d: Any,
+        chains: list[ChainSnapshot],
+        now: datetime,
+        history: pd.Series | None = None,
     ) -> VolSnapshot | None:
         if not isinstance(nifty_d, pd.DataFrame):
             return None
@@ -223,7 +331,8 @@ class SnapshotEngine:
         atm_iv = None
         if chains and chains[0].analytics is not None:
             atm_iv = chains[0].analytics.atm_iv
-        history = self.iv_history.iv_history(now) if self.iv_history is not None else pd.Series(dtype=float)
+        if history is None:
+            history = self._iv_series(now, None)
         try:
             return build_vol_snapshot(
                 nifty_d, vix_frame, history, now.astimezone(IST).date(), self.calendar, atm_iv
@@ -231,6 +340,16 @@ class SnapshotEngine:
         except DataValidationError as exc:
             log.warning("vol snapshot unknown: %s", exc)
             return None
+
+
+def _quotes_only(frame: pd.DataFrame) -> pd.DataFrame:
+    """A chain frame with ``mid`` and NaN for the other computed columns (see ``build_quotes``)."""
+    out = with_mid(frame)
+    missing = [c for c in CHAIN_COMPUTED_COLUMNS if c not in out]
+    filler = pd.DataFrame(
+        {c: ("" if c == "iv_status" else np.nan) for c in missing}, index=out.index, columns=missing
+    )
+    return pd.concat([out, filler], axis=1)
 
 
 def daily_atr(daily: pd.DataFrame, window: int = 14) -> float | None:

@@ -105,8 +105,12 @@ class SimulatedMarket:
             index=idx,
         )
 
+    @functools.cached_property
+    def _day_keys(self) -> np.ndarray:
+        return np.array(self._days, dtype="datetime64[D]")
+
     def _day_row(self, d: date) -> int:
-        i = int(np.searchsorted(np.array(self._days, dtype="datetime64[D]"), np.datetime64(d)))
+        i = int(np.searchsorted(self._day_keys, np.datetime64(d)))
         return min(i, len(self._days) - 1)
 
     def _prev_close(self, d: date) -> tuple[float, float]:
@@ -150,19 +154,36 @@ class SimulatedMarket:
             index=idx,
         )
 
+    @functools.lru_cache(maxsize=8)  # noqa: B019 - the market object lives as long as the app
+    def _minute_arrays(self, d: date) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(bar start as int64 ns, open, close, vix) of ``_minute_path(d)`` for fast look-ups."""
+        bars = self._minute_path(d)
+        starts = pd.DatetimeIndex(bars.index).to_numpy("datetime64[ns]").astype(np.int64)
+        return (
+            starts,
+            bars["open"].to_numpy(float),
+            bars["close"].to_numpy(float),
+            bars["vix"].to_numpy(float),
+        )
+
+    def _done(self, local: datetime) -> int:
+        """How many of the day's one-minute bars have completed at ``local`` (bar start + 1 min ≤ it)."""
+        starts = self._minute_arrays(local.date())[0]
+        cutoff = pd.Timestamp(local) - pd.Timedelta(minutes=1)
+        return int(np.searchsorted(starts, cutoff.value, side="right"))
+
     def _level(self, now: datetime) -> tuple[float, float, datetime]:
         """(NIFTY, VIX, as-of) at ``now``: the last completed minute, or the last close when shut."""
         local = now.astimezone(IST)
         d = local.date()
         bars = self._minute_path(d)
         if not bars.empty and local >= bars.index[0]:
-            done = bars[bars.index + pd.Timedelta(minutes=1) <= pd.Timestamp(local)]
-            if done.empty:
-                first = bars.iloc[0]
-                return float(first["open"]), float(first["vix"]), bars.index[0].to_pydatetime()
-            last = done.iloc[-1]
-            as_of = min(local, (done.index[-1] + timedelta(minutes=1)).to_pydatetime())
-            return float(last["close"]), float(last["vix"]), as_of
+            _, opens, closes, vixes = self._minute_arrays(d)
+            n = self._done(local)
+            if n == 0:
+                return float(opens[0]), float(vixes[0]), bars.index[0].to_pydatetime()
+            as_of = min(local, (bars.index[n - 1] + timedelta(minutes=1)).to_pydatetime())
+            return float(closes[n - 1]), float(vixes[n - 1]), as_of
         close, vix = self._prev_close(d)
         prev_day = self.calendar.previous_trading_day(d)
         s = self.calendar.session(prev_day)
@@ -203,6 +224,16 @@ class SimulatedMarket:
     def _is_monthly(self, expiry: date) -> bool:
         return self.calendar.monthly_expiry(expiry.year, expiry.month) == expiry
 
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - the market object lives as long as the app
+    def _symbols(self, expiry: date, atm: float, window: int) -> tuple[np.ndarray, np.ndarray]:
+        """Tradingsymbols (object array) and tokens (int64) of the CE/PE rows around ``atm``, in the
+        chain's row order. Read-only: the frame built from them copies them."""
+        strikes = atm + 50.0 * np.arange(-window, window + 1)
+        monthly = self._is_monthly(expiry)
+        symbols = [tradingsymbol(expiry, s, c, monthly) for s in strikes for c in ("CE", "PE")]
+        tokens = np.array([_seed(sym) % 10_000_000 for sym in symbols], dtype=np.int64)
+        return np.array(symbols, dtype=object), tokens
+
     async def chain(self, expiry: date, center: float, window: int, now: datetime) -> pd.DataFrame:
         spot, vix, as_of = self._level(now)
         step = 50.0
@@ -234,9 +265,7 @@ class SimulatedMarket:
         oi = (base * skew_oi * rng.uniform(0.8, 1.2, k.size) / LOT_SIZE).astype(np.int64) * LOT_SIZE
         oi_change = (oi * rng.normal(0.02, 0.08, k.size)).astype(np.int64)
         volume = (oi * rng.uniform(0.5, 3.0, k.size) * (1.0 + 2.0 / (1.0 + days))).astype(np.int64)
-        monthly = self._is_monthly(expiry)
-        symbols = [tradingsymbol(expiry, s, c, monthly) for s, c in zip(k, kind, strict=True)]
-        tokens = [_seed(sym) % 10_000_000 for sym in symbols]
+        symbols, tokens = self._symbols(expiry, float(atm), window)
         frame = pd.DataFrame(
             {
                 "tradingsymbol": symbols,
@@ -256,12 +285,16 @@ class SimulatedMarket:
                 "quote_time": as_of,
             }
         )
+        if tuple(frame.columns) == CHAIN_INPUT_COLUMNS:  # built in that order: no reordering copy
+            return frame
         return frame[list(CHAIN_INPUT_COLUMNS)]
 
     async def candles(self, now: datetime) -> pd.DataFrame:
         local = now.astimezone(IST)
         bars = self._minute_path(local.date())
-        done = bars[bars.index + pd.Timedelta(minutes=1) <= pd.Timestamp(local)]
+        if bars.empty:
+            return bars.loc[:, ["open", "high", "low", "close", "volume"]]
+        done = bars.iloc[np.arange(self._done(local))]
         return done.loc[:, ["open", "high", "low", "close", "volume"]]
 
     async def daily_history(self, symbol: str, now: datetime, days: int) -> pd.DataFrame:

@@ -345,15 +345,23 @@ class DeskRepository:
         sessions_held: int,
         last_session_date: date | None,
     ) -> None:
-        row = self._position_row(position_id)
-        if row is None or row.status != PositionStatus.OPEN.value:
+        # UPDATE statements instead of loading the position and its legs (the monitor marks every open
+        # position every minute); rows already in the session are updated in place ("evaluate").
+        done = self.session.execute(
+            update(PositionRow)
+            .where(PositionRow.id == position_id, PositionRow.status == PositionStatus.OPEN.value)
+            .values(marked_at=marked_at, sessions_held=sessions_held, last_session_date=last_session_date)
+        )
+        if not getattr(done, "rowcount", 0):
             return
-        for leg in row.legs:
-            if leg.id in marks and marks[leg.id] is not None:
-                leg.mark = marks[leg.id]
-        row.marked_at = marked_at
-        row.sessions_held = sessions_held
-        row.last_session_date = last_session_date
+        for leg_id, mark in marks.items():
+            if mark is None:
+                continue
+            self.session.execute(
+                update(PositionLegRow)
+                .where(PositionLegRow.id == leg_id, PositionLegRow.position_id == position_id)
+                .values(mark=mark)
+            )
 
     def close_position(
         self,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, datetime
 
 from core.clock import Clock
 from core.domain.market import MarketSnapshot
@@ -56,6 +56,22 @@ class MarketService:
                 return young
             snap = await self.engine.build(now)
             self._latest = snap
+        await self._tell(snap)
+        return snap
+
+    async def quotes(self, expiries: Sequence[date]) -> MarketSnapshot:
+        """Build a quotes-only snapshot now (``SnapshotEngine.build_quotes``) and make it the latest.
+
+        The replay calls this on minutes where only the monitor runs, so the monitor marks positions
+        on the same quotes without paying for chain analytics, technicals and the vol picture.
+        """
+        async with self._lock:
+            snap = await self.engine.build_quotes(self.clock.now(), expiries)
+            self._latest = snap
+        await self._tell(snap)
+        return snap
+
+    async def _tell(self, snap: MarketSnapshot) -> None:
         for listener in list(self._listeners):
             try:
                 result = listener(snap)
@@ -63,4 +79,3 @@ class MarketService:
                     await result
             except Exception:
                 log.exception("snapshot listener failed")
-        return snap

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from core.clock import ensure_aware
@@ -133,13 +134,29 @@ def _minutes(age: timedelta) -> str:
     return f"{minutes} min {rest} s" if rest else f"{minutes} min"
 
 
+def _rows_of(frame: pd.DataFrame, wanted: set[str]) -> dict[str, dict[str, Any]]:
+    """The chain rows of the ``wanted`` symbols as dicts (the last row wins for a repeated symbol).
+
+    Only those rows are read, column by column (``Series.array`` keeps Timestamps tz-aware): a whole
+    chain is 120-1,500 rows and the monitor requotes every open position every minute.
+    """
+    if not len(frame) or "tradingsymbol" not in frame:
+        return {}
+    hits = np.flatnonzero(frame["tradingsymbol"].isin(wanted).to_numpy())
+    if hits.size == 0:
+        return {}
+    columns = [(str(c), frame[c].array) for c in frame.columns]
+    out: dict[str, dict[str, Any]] = {}
+    for i in hits:
+        row = {name: values[i] for name, values in columns}
+        out[str(row["tradingsymbol"])] = row
+    return out
+
+
 def requote_legs(legs: Sequence[HasContract], chain: ChainSnapshot) -> tuple[StructureLeg, ...]:
     """The same legs (same actions) with the quotes of ``chain``; a contract missing from the chain
     comes back without quotes, so filling it fails with the reason."""
-    frame = chain.frame
-    by_symbol: dict[str, dict[str, Any]] = {
-        str(r["tradingsymbol"]): {str(k): v for k, v in r.items()} for r in frame.to_dict("records")
-    }
+    by_symbol = _rows_of(chain.frame, {leg.contract.tradingsymbol for leg in legs})
     out: list[StructureLeg] = []
     for leg in legs:
         row = by_symbol.get(leg.contract.tradingsymbol)

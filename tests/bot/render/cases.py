@@ -8,7 +8,19 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from types import MappingProxyType
 
-from bot.render import alerts, help, history, market, pnl, positions, replies, risk, settings, suggestions
+from bot.render import (
+    alerts,
+    backtest,
+    help,
+    history,
+    market,
+    pnl,
+    positions,
+    replies,
+    risk,
+    settings,
+    suggestions,
+)
 from bot.render.commentary import Commentary, CommentarySource
 from bot.render.help import Role
 from bot.render.message import PhotoReply, Reply, photo_reply
@@ -17,6 +29,8 @@ from core.clock import IST
 from core.domain.trading import ExitReason, GateResult, SuggestionStatus
 from core.errors import DataFetchError
 from core.paper.audit import TradeDecisionLog
+from core.replay.records import ReplayRecord
+from core.replay.report import AlgoStats, ReplayReport
 from core.services.results import CloseResult, DecisionResult, Outcome, ScanReport
 from core.strategies.base import AlgoResult, Candidate
 from tests.bot.render import factories as f
@@ -31,6 +45,59 @@ AUTO = Commentary(
     CommentarySource.AUTO,
 )
 AT = datetime(2026, 11, 25, 13, 15, tzinfo=IST)
+
+
+def _replay_report() -> ReplayReport:
+    atlas = AlgoStats(
+        "atlas",
+        trades=9,
+        wins=6,
+        gross=Decimal("8450.00"),
+        charges=Decimal("1012.35"),
+        net=Decimal("7437.65"),
+        max_drawdown=Decimal("3120.50"),
+        avg_holding=timedelta(days=1, hours=4, minutes=10),
+        exits={"profit_target": 5, "stop_loss": 2, "time_limit": 1, "expiry_square_off": 1},
+        by_regime={"elevated": Decimal("5210.40"), "normal": Decimal("2227.25")},
+        still_open=1,
+        unrealized=Decimal("-640.00"),
+    )
+    overall = AlgoStats(**{**atlas.__dict__, "name": "overall", "max_drawdown": Decimal("4010.00")})
+    days = tuple(date(2026, 11, d) for d in (16, 17, 18, 19, 20, 23, 25, 26, 27))
+    return ReplayReport(
+        start=date(2026, 11, 16),
+        end=date(2026, 11, 27),
+        source="simulated",
+        days=days,
+        skipped=(),
+        approval="every suggestion that passed the gates",
+        overall=overall,
+        algorithms=(atlas,),
+        trades=(),
+        equity=(),
+        capital=Decimal("1000000"),
+        steps=3465,
+        scans=189,
+        suggested=14,
+        approved=10,
+        refused=1,
+        wall_seconds=40.0,
+        cpu_seconds=38.0,
+    )
+
+
+REPLAY_RECORD = ReplayRecord(
+    "range",
+    datetime(2026, 11, 25, 16, 5, tzinfo=IST),
+    date(2026, 11, 11),
+    date(2026, 11, 24),
+    10,
+    "simulated",
+    6,
+    0.5,
+    Decimal("-1250.40"),
+    Decimal("2890.00"),
+)
 
 
 def _approved() -> DecisionResult:
@@ -175,6 +242,14 @@ CASES: dict[str, Callable[[], Reply | PhotoReply | str]] = {
     "suggestion": lambda: suggestions.suggestion_message(f.suggestion()),
     "suggestion_condor_failed_gates": _failed_gates_condor,
     "suggestion_details": lambda: suggestions.suggestion_details(f.suggestion()),
+    "suggestion_details_replay_record": lambda: suggestions.suggestion_details(
+        f.suggestion(), backtest.replay_record_line("range", REPLAY_RECORD)
+    ),
+    "suggestion_details_no_replay_record": lambda: suggestions.suggestion_details(
+        f.suggestion(), backtest.replay_record_line("range", None)
+    ),
+    "backtest_summary": lambda: backtest.backtest_summary(_replay_report(), "atlas"),
+    "backtest_started": lambda: backtest.backtest_started("atlas", 10),
     "decision_approved": lambda: suggestions.decision_edit(_approved(), by="Asha"),
     "decision_refused": lambda: suggestions.decision_edit(_refused(), by="Asha"),
     "decision_rejected": lambda: suggestions.decision_edit(
