@@ -13,8 +13,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy import and_, func, select, true, update
+from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 
 from core.domain.market import OptionContract
 from core.domain.money import ZERO, paise
@@ -47,6 +47,10 @@ from core.persistence.models.desk import (
     SuggestionRow,
     TradeDecisionRow,
 )
+
+
+def _dec(value: object) -> Decimal:
+    return Decimal(str(value or 0))
 
 
 def fingerprint(s: Suggestion) -> str:
@@ -304,13 +308,21 @@ class DeskRepository:
         ).first()
         return None if row is None else self._position(row)
 
+    def has_open_positions(self) -> bool:
+        return (
+            self.session.scalar(
+                select(PositionRow.id).where(PositionRow.status == PositionStatus.OPEN.value).limit(1)
+            )
+            is not None
+        )
+
     def open_positions(self) -> list[Position]:
         rows = self.session.scalars(
             select(PositionRow)
             .where(PositionRow.status == PositionStatus.OPEN.value)
-            .options(selectinload(PositionRow.legs))
+            .options(joinedload(PositionRow.legs))
             .order_by(PositionRow.id)
-        )
+        ).unique()
         return [self._position(r) for r in rows]
 
     def closed_positions(
@@ -354,14 +366,30 @@ class DeskRepository:
         )
         if not getattr(done, "rowcount", 0):
             return
-        for leg_id, mark in marks.items():
-            if mark is None:
-                continue
-            self.session.execute(
-                update(PositionLegRow)
-                .where(PositionLegRow.id == leg_id, PositionLegRow.position_id == position_id)
-                .values(mark=mark)
-            )
+        rows = [{"id": leg_id, "mark": mark} for leg_id, mark in marks.items() if mark is not None]
+        if rows:  # one executemany for all the legs (ORM bulk UPDATE by primary key)
+            self.session.execute(update(PositionLegRow), rows)
+
+    def save_marks_many(self, marked: Sequence[Position], marked_at: datetime) -> None:
+        """Marks, sessions held and the mark time of several open positions: two executemany
+        statements whatever the number of positions (the monitor's per-minute write)."""
+        if not marked:
+            return
+        self.session.execute(
+            update(PositionRow),
+            [
+                {
+                    "id": p.id,
+                    "marked_at": marked_at,
+                    "sessions_held": p.sessions_held,
+                    "last_session_date": p.last_session_date,
+                }
+                for p in marked
+            ],
+        )
+        legs = [{"id": leg.id, "mark": leg.mark} for p in marked for leg in p.legs if leg.mark is not None]
+        if legs:
+            self.session.execute(update(PositionLegRow), legs)
 
     def close_position(
         self,
@@ -390,6 +418,26 @@ class DeskRepository:
         row.gross_pnl = closed.realized_pnl
         row.net_pnl = closed.net_realized_pnl
         return closed
+
+    def realized_net(self, since: datetime, until: datetime) -> tuple[Decimal, Decimal]:
+        """(net realized P&L of every closed trade, of those closed in [since, until)), archived ones
+        included, in one query (the monitor asks every minute)."""
+        closed = PositionRow.status == PositionStatus.CLOSED.value
+        live_range = and_(closed, PositionRow.closed_at >= since, PositionRow.closed_at < until)
+        arch_range = and_(ArchivedTradeRow.closed_at >= since, ArchivedTradeRow.closed_at < until)
+
+        def total(column: Any, where: Any) -> Any:
+            return select(func.coalesce(func.sum(column), 0)).where(where).scalar_subquery()
+
+        live_all, live_in, arch_all, arch_in = self.session.execute(
+            select(
+                total(PositionRow.net_pnl, closed),
+                total(PositionRow.net_pnl, live_range),
+                total(ArchivedTradeRow.net_pnl, true()),
+                total(ArchivedTradeRow.net_pnl, arch_range),
+            )
+        ).one()
+        return paise(_dec(live_all) + _dec(arch_all)), paise(_dec(live_in) + _dec(arch_in))
 
     def realized_net_total(self) -> Decimal:
         """Net realized P&L of every closed trade, archived ones included."""

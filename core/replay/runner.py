@@ -236,7 +236,7 @@ async def _drive(
             scan_due = desk_cfg.entry_window_start <= local <= desk_cfg.entry_window_end and (
                 last_scan is None or now - last_scan >= interval
             )
-            if request.fast and not scan_due:
+            if request.fast and not scan_due and open_expiries:
                 await app.market.quotes(sorted(set(open_expiries.values())))
             report = await app.desk.monitor()
             for ex in report.exits:

@@ -139,15 +139,20 @@ class DeskService:
     def _day(now: datetime) -> date:
         return now.astimezone(IST).date()
 
-    def _risk(self, repo: DeskRepository, now: datetime) -> tuple[RiskState, frozenset[str]]:
-        """Evaluate the risk state, roll the trading day and the peak, store trips, raise alerts."""
+    def _risk(
+        self, repo: DeskRepository, now: datetime, positions: Sequence[Position] | None = None
+    ) -> tuple[RiskState, frozenset[str]]:
+        """Evaluate the risk state, roll the trading day and the peak, store trips, raise alerts.
+
+        ``positions``: the open positions as the caller already holds them (the monitor, after marking);
+        read from the database when not given."""
         pt = self.config.paper_trading
         row = repo.risk_row(pt.capital, now, lock=True)
-        positions = repo.open_positions()
-        realized_total = repo.realized_net_total()
+        if positions is None:
+            positions = repo.open_positions()
         today = self._day(now)
         midnight = datetime.combine(today, datetime.min.time(), IST)
-        realized_today = repo.realized_net_between(midnight, midnight + timedelta(days=1))
+        realized_total, realized_today = repo.realized_net(midnight, midnight + timedelta(days=1))
         if row.trading_day != today or row.day_start_equity is None:
             # First look of a new day: equity at the last marks, before today's realized P&L.
             row.trading_day = today
@@ -860,7 +865,13 @@ class DeskService:
         return CloseResult(Outcome.OK, f"Position #{position_id} closed.", closed)
 
     async def monitor(self) -> MonitorReport:
-        """Mark every open position, take the exits that are due, update the risk state."""
+        """Mark every open position, take the exits that are due, update the risk state.
+
+        With nothing open there is nothing to mark and the risk state cannot move: no snapshot is
+        built and nothing is written (the replay's minutes without positions cost one query)."""
+        with desk_uow(self.factory, write=False) as repo:
+            if not repo.has_open_positions():
+                return MonitorReport(self.clock.now(), 0, (), None)
         snap = await self.market.snapshot(max_age_seconds=30)
         now = self.clock.now()
         exits: list[ExitRecord] = []
@@ -868,40 +879,44 @@ class DeskService:
         marked = 0
         market_open = self.calendar.is_market_open(now)
         with desk_uow(self.factory) as repo:
-            self._risk(repo, now)  # roll the day on yesterday's marks before re-marking
-            for p in repo.open_positions():
+            held = repo.open_positions()
+            row = repo.risk_row(self.config.paper_trading.capital, now, lock=True)
+            if row.trading_day != self._day(now):
+                self._risk(repo, now, held)  # roll the day on yesterday's marks before re-marking
+            still_open: list[Position] = []
+            to_save: list[Position] = []
+            for p in held:
                 chain = snap.chain(p.expiry)
                 if chain is None and p.expiry >= self._day(now):
                     problems.append(f"#{p.id}: no quotes for the {p.expiry:%d %b} expiry")
+                    still_open.append(p)
                     continue
                 legs = requote_legs(p.legs, chain) if chain is not None else ()
                 if legs:
                     m = self._marked(p, legs, now)
-                    repo.save_marks(
-                        p.id,
-                        {leg.id: leg.mark for leg in m.legs if leg.id is not None},
-                        marked_at=now,
-                        sessions_held=m.sessions_held,
-                        last_session_date=m.last_session_date,
-                    )
+                    to_save.append(m)
                     marked += 1
                 else:
                     m = p
+                closed = None
                 reason = self._exit_reason(m, now)
-                if reason is None:
-                    continue
-                if not market_open and reason is not ExitReason.EXPIRY:
-                    continue  # exits fill only while the market is open
-                if not market_open and m.expiry >= self._day(now):
-                    continue
-                try:
-                    closed = self._close(repo, m, legs, reason, now, None, snap)
-                except DataValidationError as exc:
-                    problems.append(f"#{p.id}: {reason.label} due but {exc.user_message}")
-                    continue
-                if closed is not None:
-                    exits.append(ExitRecord(closed, reason))
-            state, newly = self._risk(repo, now)
+                if reason is not None and to_save:
+                    repo.save_marks_many(to_save, now)  # an exit below reads the position's row
+                    to_save = []
+                # Exits fill only while the market is open; an expiry already past settles anyway.
+                due = reason is not None and (market_open or m.expiry < self._day(now))
+                if due:
+                    assert reason is not None
+                    try:
+                        closed = self._close(repo, m, legs, reason, now, None, snap)
+                    except DataValidationError as exc:
+                        problems.append(f"#{p.id}: {reason.label} due but {exc.user_message}")
+                    if closed is not None:
+                        exits.append(ExitRecord(closed, reason))
+                if closed is None:
+                    still_open.append(m)
+            repo.save_marks_many(to_save, now)
+            state, newly = self._risk(repo, now, still_open)
             self._equity_point(repo, state, now)
         return MonitorReport(now, marked, tuple(exits), state, tuple(sorted(newly)), tuple(problems))
 

@@ -68,7 +68,7 @@ class MonitorReport:
     at: datetime
     marked: int
     exits: tuple[ExitRecord, ...]
-    risk: RiskState
+    risk: RiskState | None  # None when nothing was open (nothing to mark, nothing could change)
     newly_tripped: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()  # positions that could not be marked or exited, and why
 
