@@ -35,10 +35,15 @@ log = logging.getLogger(__name__)
 
 
 def _breaker_events(factory: sessionmaker[Session], clock: Clock) -> Callable[[BreakerEvent], None]:
-    """A data source's breaker opening or closing becomes an outbox event (an alert, deduplicated)."""
+    """A data source's breaker opening or closing becomes an outbox event (an alert, deduplicated).
+
+    One alert per outage: a failed trial call (HALF_OPEN → OPEN) is the same outage going on, so it is
+    not announced again; the next alert is "back" (→ CLOSED)."""
 
     def on_change(event: BreakerEvent) -> None:
         if event.new is BreakerState.HALF_OPEN:
+            return
+        if event.old is BreakerState.HALF_OPEN and event.new is BreakerState.OPEN:
             return
         now = clock.now()
         try:
@@ -104,14 +109,17 @@ def build_app(
     engine: Engine | None = None,
     calendar: NSECalendar | None = None,
     migrate: bool = True,
+    guards: GuardRegistry | None = None,
 ) -> App:
+    """Wire the app. Tests may pass a ``guards`` registry built on a fake monotonic clock (breaker
+    recovery without sleeping); it must be built from ``config.engine``."""
     calendar = calendar or default_calendar()
     clock = clock or build_clock(settings)
     engine = engine or make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
     factory = session_factory(engine)
-    guards = GuardRegistry(config.engine)
+    guards = guards or GuardRegistry(config.engine)
     guards.add_breaker_listener(_breaker_events(factory, clock))
     if source is None:
         source, iv_history = build_source(settings, calendar, registry=guards, engine=engine, now=clock.now())
