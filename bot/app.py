@@ -172,7 +172,10 @@ def build_bot(
         except TelegramError as exc:
             log.warning("set_my_commands failed: %s", exc)
 
-    builder = builder.post_init(post_init)
+    async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+        await bc.aclose()
+
+    builder = builder.post_init(post_init).post_shutdown(post_shutdown)
     application = builder.build()
     application.bot_data["ctx"] = bc
     application.bot_data["scheduler"] = scheduler

@@ -66,6 +66,9 @@ class ClaudeCommentator(Commentator):
         reply = await self.service.ask(question, facts, deadline=self._deadline())
         return html.unescape(reply.text)
 
+    async def aclose(self) -> None:
+        await self.service.aclose()
+
     async def rationale(self, s: Suggestion) -> str | None:
         snap = self.app.market.latest
         facts = suggestion_facts(s, snap.technicals if snap else None)

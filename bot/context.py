@@ -34,6 +34,9 @@ class Commentator:
     async def ask(self, question: str, snapshot: MarketSnapshot | None) -> str | None:
         return None
 
+    async def aclose(self) -> None:
+        """Release network clients (called at shutdown)."""
+
 
 @dataclass
 class BotContext:
@@ -56,6 +59,11 @@ class BotContext:
 
     def now(self) -> datetime:
         return self.app.clock.now()
+
+    async def aclose(self) -> None:
+        await self.commentator.aclose()
+        if self.metrics is not None:
+            self.metrics.stop()
 
 
 def ctx_of(context: ContextTypes.DEFAULT_TYPE) -> BotContext:

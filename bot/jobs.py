@@ -156,6 +156,11 @@ async def checks_job(bc: BotContext, now: datetime) -> str:
         for year in gap:
             record_event(s, EventKind.CALENDAR, now, {"year": year}, dedupe_key=f"calendar:{year}:{today}")
             notes.append(f"holiday list for {year} missing")
+    yahoo = getattr(bc.app.source, "yahoo", None)
+    if yahoo is not None:  # warm the Yahoo cache before the brief (a cold cache is ~14 rate-limited calls)
+        failed = [t for t, err in (await yahoo.refresh(now)).items() if err]
+        if failed:
+            notes.append(f"Yahoo refresh failed for {', '.join(failed)}")
     token_ok = await _kite_token_ok(bc, now)
     if token_ok is False:
         with transaction(bc.app.factory) as s:

@@ -58,8 +58,10 @@ def test_login_stores_the_days_kite_session_without_printing_the_token(tmp_path,
         monkeypatch.setenv("KITE_API_SECRET", "kiteapisecret5678")
         monkeypatch.setenv("KITE_API_ROOT", srv.url)
         request_token = srv.issue_request_token()
-        assert main(["login", f"https://example.invalid/cb?status=success&request_token={request_token}"]) == 0
-        access = next(iter(srv.access_tokens))
+        assert (
+            main(["login", f"https://example.invalid/cb?status=success&request_token={request_token}"]) == 0
+        )
+        (access,) = set(srv.access_tokens) - {"tok"}  # the token the login created
     out = capsys.readouterr().out
     assert "Kite session stored for" in out
     assert access not in out and access not in caplog.text
@@ -69,3 +71,25 @@ def test_login_stores_the_days_kite_session_without_printing_the_token(tmp_path,
     assert stored is not None and stored.user_id == "ZX4821"
     assert stored.access_token.get_secret_value() == access
     assert store.current_session(datetime(2026, 11, 19, 6, 0, tzinfo=IST)) is None
+
+
+def test_snapshot_works_with_no_credentials_and_reports_freshness(tmp_path, monkeypatch, capsys):
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["snapshot", "--at", "2026-11-25T11:00:00+05:30"]) == 0
+    text = capsys.readouterr().out
+    assert "Market snapshot Wed 25 Nov 2026 11:00 IST" in text and "Freshness: spot fresh" in text
+    assert main(["snapshot", "--json", "--at", "2026-11-25T11:00:00+05:30"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["parts"]["chain"]["status"] == "fresh" and data["parts"]["chain"]["source"] == "simulator"
+    assert len(data["chains"]) == 3 and data["vol"]["regime"] != "unknown"
+
+
+def test_scan_prints_suggestions_with_their_gates(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'scan.db'}")
+    monkeypatch.setenv("SIM_START", "2026-10-14T13:00:00+05:30")
+    assert main(["scan"]) == 0
+    out = capsys.readouterr().out
+    assert "(dry run)" in out and "[pass] market_open" in out and "Iron condor" in out

@@ -74,6 +74,6 @@ async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
         await finish_login(update, context, bc)
         return
-    from bot.render.message import Reply
+    from bot.render.replies import text_hint
 
-    await send(update, Reply("Send a command, for example /help."))
+    await send(update, text_hint())

@@ -9,9 +9,8 @@ from telegram.ext import ContextTypes
 
 from bot.context import BotContext
 from bot.handlers.common import UsageError, command, no_args, send
+from bot.render import replies
 from bot.render.market import chain_view, premarket_brief, vol_view
-from bot.render.message import Reply
-from bot.render.text import esc
 
 MAX_STRIKES_EACH_SIDE = 12
 
@@ -73,6 +72,6 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotContext
     snap = bc.app.market.latest or await fresh_snapshot(bc)
     answer = await bc.commentator.ask(question, snap)
     if answer is None:
-        await send(update, Reply("Commentary is not available right now; try /brief or /vol."))
+        await send(update, replies.ask_unavailable())
         return
-    await send(update, Reply(esc(answer)))
+    await send(update, replies.ask_answer(answer))

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.context import BotContext
 from bot.handlers.common import command, no_args, send
+from bot.render import replies
 from bot.render.help import Role
-from bot.render.message import Reply
-from bot.render.text import code, esc
 from core.config.settings import MarketDataSource
 from core.errors import NiftyBaseError
 
@@ -28,13 +30,10 @@ async def login(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotConte
     """Send the Kite login link; the next message may be the redirect URL or the request token."""
     s = bc.app.settings
     if s.market_data is not MarketDataSource.KITE:
-        await send(
-            update,
-            Reply("The desk runs on the built-in simulator (MARKET_DATA=simulated); no Kite login needed."),
-        )
+        await send(update, replies.login_not_needed())
         return
     if s.kite_api_key is None or s.kite_api_secret is None:
-        await send(update, Reply("KITE_API_KEY and KITE_API_SECRET are not set; the Kite login cannot run."))
+        await send(update, replies.login_not_configured())
         return
     args = context.args or []
     user = update.effective_user
@@ -49,14 +48,7 @@ async def login(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotConte
         s.kite_api_key, s.kite_api_secret, root=s.kite_api_root, timeout=7.0, registry=bc.app.guards
     )
     bc.login_waiting.add(user.id)
-    await send(
-        update,
-        Reply(
-            f'1. Open <a href="{esc(auth.login_url())}">the Kite login</a> and log in.\n'
-            "2. Paste the link you are redirected to (or just its request_token) here.\n"
-            "The link works once, for a few minutes."
-        ),
-    )
+    await send(update, replies.login_steps(auth.login_url()))
 
 
 async def finish_login(
@@ -79,18 +71,13 @@ async def finish_login(
     try:
         session = await auth.exchange(pasted.strip())
     except NiftyBaseError as exc:
-        await send(update, Reply(f"Login failed: {esc(exc.user_message)}\nSend /login to try again."))
+        await send(update, replies.login_failed(exc.user_message))
         return
     stored = KiteSessionStore(bc.app.factory).save(session, bc.now())
-    try:
-        if msg is not None:
+    kite = getattr(bc.app.source, "kite", None)
+    if kite is not None:  # the live source uses the new token from the next call
+        kite.set_access_token(session.access_token)
+    if msg is not None:
+        with contextlib.suppress(TelegramError):  # best effort: no delete rights in some groups
             await msg.delete()  # the pasted link carried a one-time token; do not leave it in the chat
-    except Exception:  # deleting is best effort (no rights in a group)
-        pass
-    await send(
-        update,
-        Reply(
-            f"✅ Kite session stored for {code(session.user_id)}, valid until "
-            f"{stored.expires_at:%d %b %H:%M} IST."
-        ),
-    )
+    await send(update, replies.login_done(session.user_id, stored.expires_at))

@@ -7,6 +7,7 @@ from telegram.ext import ContextTypes
 
 from bot.context import BotContext
 from bot.handlers.common import command, no_args, one_int, send
+from bot.render import replies
 from bot.render.callbacks import CallbackAction, PositionCallback
 from bot.render.help import Role
 from bot.render.message import Reply
@@ -33,9 +34,9 @@ async def close(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotConte
     pid = one_int(context, "position id")
     p = bc.app.desk.position(pid)
     if p is None:
-        await send(update, Reply(f"There is no position #{pid}."))
+        await send(update, replies.no_position(pid))
     elif not p.is_open:
-        await send(update, Reply(f"Position #{pid} is already closed."))
+        await send(update, replies.position_already_closed(pid))
     else:
         await send(update, close_confirm(p))
 
@@ -57,7 +58,7 @@ async def on_position_button(
     await query.answer()
     if cb.action is CallbackAction.CLOSE:
         if not p.is_open:
-            await send(update, Reply(f"Position #{p.id} is already closed."))
+            await send(update, replies.position_already_closed(p.id))
         else:
             await send(update, close_confirm(p))
     elif cb.action is CallbackAction.CANCEL_CLOSE:

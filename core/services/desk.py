@@ -300,10 +300,19 @@ class DeskService:
                 self._expired(repo, sid, now)
             risk, _ = self._risk(repo, now)
             positions = repo.open_positions()
-        results, cands = self._candidates(snap, risk, positions, now)
+            results, cands = self._candidates(snap, risk, positions, now)
+            already = {
+                fingerprint(s) for s in cands if repo.pending_with_fingerprint(fingerprint(s)) is not None
+            }
         if self.annotate is not None:
-            # Commentary (Claude, with its own deadline and fallback) is written outside any transaction.
-            cands = [replace(s, commentary=await self._annotate(s)) if s.gates_passed else s for s in cands]
+            # Commentary (Claude, with its own deadline and fallback) is written outside any transaction,
+            # and only for suggestions that will be stored.
+            cands = [
+                replace(s, commentary=await self._annotate(s))
+                if s.gates_passed and fingerprint(s) not in already
+                else s
+                for s in cands
+            ]
         with desk_uow(self.factory) as repo:
             regime = snap.vol.regime.value if snap.vol else None
             for result in results:

@@ -27,18 +27,19 @@ ADMIN, TRADER, VIEWER, STRANGER = 11, 22, 33, 99
 DESK_CHAT = TRADER
 
 
-def bot_settings(base_url: str, tmp_path: Any) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        telegram_bot_token=SecretStr(DEFAULT_TOKEN),
-        telegram_api_base_url=base_url,
-        telegram_admin_ids=[ADMIN],
-        telegram_trader_ids=[TRADER],
-        telegram_viewer_ids=[VIEWER],
-        telegram_chat_id=DESK_CHAT,
-        database_url="sqlite://",  # unused: the engine is passed in
-        log_dir=tmp_path / "logs",
-    )
+def bot_settings(base_url: str, tmp_path: Any, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "telegram_bot_token": SecretStr(DEFAULT_TOKEN),
+        "telegram_api_base_url": base_url,
+        "telegram_admin_ids": [ADMIN],
+        "telegram_trader_ids": [TRADER],
+        "telegram_viewer_ids": [VIEWER],
+        "telegram_chat_id": DESK_CHAT,
+        "database_url": "sqlite://",  # unused: the engine is passed in
+        "log_dir": tmp_path / "logs",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 class DeskBot:
@@ -50,17 +51,19 @@ class DeskBot:
         *,
         at: datetime,
         config: NiftyConfig | None = None,
+        settings: dict[str, Any] | None = None,
     ) -> None:
         self.engine = engine
         self.emu = emu
         self.tmp_path = tmp_path
         self.clock = FixedClock(at)
         self.config = config or parse_config({"paper_trading": {"suggestion_ttl_minutes": 60}})
+        self.overrides = settings or {}
         self.application: Any = None
         self.bc: Any = None
 
     async def start(self) -> DeskBot:
-        settings = bot_settings(self.emu.base_url, self.tmp_path)
+        settings = bot_settings(self.emu.base_url, self.tmp_path, **self.overrides)
         cal = default_calendar()
         app = build_app(
             settings,
@@ -85,6 +88,7 @@ class DeskBot:
         await self.application.updater.stop()
         await self.application.stop()
         await self.application.shutdown()
+        await self.bc.aclose()
 
     @property
     def scheduler(self) -> Any:

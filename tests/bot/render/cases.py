@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from types import MappingProxyType
 
-from bot.render import alerts, help, history, market, pnl, positions, risk, settings, suggestions
+from bot.render import alerts, help, history, market, pnl, positions, replies, risk, settings, suggestions
 from bot.render.commentary import Commentary, CommentarySource
 from bot.render.help import Role
 from bot.render.message import PhotoReply, Reply, photo_reply
@@ -126,6 +126,21 @@ def _health() -> Reply:
 
 CASES: dict[str, Callable[[], Reply | PhotoReply | str]] = {
     "health": _health,
+    "reply_text_hint": lambda: replies.text_hint(),
+    "reply_ask_unavailable": lambda: replies.ask_unavailable(),
+    "reply_ask_answer": lambda: replies.ask_answer(
+        "Expected move ±303 (1.25%) <per the straddle> & PCR 0.95."
+    ),
+    "reply_no_position": lambda: replies.no_position(42),
+    "reply_position_already_closed": lambda: replies.position_already_closed(7),
+    "reply_login_not_needed": lambda: replies.login_not_needed(),
+    "reply_login_not_configured": lambda: replies.login_not_configured(),
+    "reply_login_steps": lambda: replies.login_steps(
+        "https://kite.zerodha.com/connect/login?v=3&api_key=k&x=<1>"
+    ),
+    "reply_login_failed": lambda: replies.login_failed("Kite refused the login: <expired>"),
+    "reply_login_done": lambda: replies.login_done("ZX4821", datetime(2026, 11, 26, 6, 0, tzinfo=IST)),
+    "reply_unexpected_error": lambda: replies.unexpected_error(),
     # help and access
     "start_viewer": lambda: help.start_text(Role.VIEWER, "Asha"),
     "help_viewer": lambda: help.help_text(Role.VIEWER),
