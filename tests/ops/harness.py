@@ -90,7 +90,7 @@ class OpsBot(DeskBot):
         self.feed: Feed | None = None
 
     async def start(self) -> OpsBot:
-        settings = bot_settings(self.emu.base_url, self.tmp_path)
+        settings = bot_settings(self.emu.base_url, self.tmp_path, **self.overrides)
         cal = default_calendar()
         guards = GuardRegistry(self.config.engine, monotonic=self.monotonic)
         self.feed = Feed(SimulatedMarket(cal, seed=settings.sim_seed))
