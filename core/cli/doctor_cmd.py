@@ -10,19 +10,15 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from sqlalchemy import Engine
-
 from core.cli.common import add_config_arg
 from core.clock import Clock, SystemClock
 from core.config.schema import NiftyConfig, load_config
-from core.config.settings import Settings, load_settings
+from core.config.settings import load_settings
 from core.errors import ConfigError
 from core.market_hours import NSECalendar, default_calendar
-from core.ops.health import Check, Level, fatal, run_checks
-from core.persistence.db import make_engine
+from core.ops.health import Level, fatal, open_engine, run_checks
 
 ICONS = {Level.OK: "ok  ", Level.WARN: "WARN", Level.FATAL: "FAIL"}
-CONNECT_TIMEOUT_SECONDS = 5
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,18 +31,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _doctor(args: argparse.Namespace) -> int:
     return doctor(args)
-
-
-def _engine(settings: Settings) -> tuple[Engine | None, Check | None]:
-    """The engine, or the database check that failed before a connection could even be tried."""
-    try:
-        if settings.database_url.startswith("postgres"):
-            return make_engine(
-                settings.database_url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}
-            ), None
-        return make_engine(settings.database_url), None
-    except Exception as exc:  # a bad URL or an SQLite directory that cannot be created
-        return None, Check("database", Level.FATAL, f"cannot open ({type(exc).__name__}: {str(exc)[:120]})")
 
 
 def doctor(
@@ -65,7 +49,7 @@ def doctor(
         config = load_config(getattr(args, "config", None) or settings.niftybot_config)
     except ConfigError as exc:
         error = exc.user_message
-    engine, engine_problem = _engine(settings)
+    engine, engine_problem = open_engine(settings.database_url)
     token_valid = None
     if not args.quick and engine is not None:
         from core.marketdata.kite_session import KiteSessionStore

@@ -224,3 +224,28 @@ def test_doctor_fails_on_an_empty_database_of_either_backend(clean_env, empty_en
     rc, lines = run_doctor("--quick")
     assert rc == 1
     assert lines[-1] == "fatal: database"
+
+
+def test_the_database_password_never_appears_in_the_output(configured, monkeypatch):
+    monkeypatch.setenv(
+        "DATABASE_URL", f"postgresql+psycopg://niftybot:hunter2-pw@127.0.0.1:{closed_port()}/niftybot"
+    )
+    rc, lines = run_doctor("--quick")
+    assert rc == 1
+    assert "hunter2-pw" not in "\n".join(lines)
+
+
+@pytest.mark.parametrize("broken", ["database", "logs"])
+def test_run_refuses_to_start_with_one_line_instead_of_a_traceback(configured, monkeypatch, capsys, broken):
+    """``niftybot run`` checks the log directory and the database before it sets up logging and migrates
+    (both would otherwise fail with a traceback, and Docker would restart into the same traceback)."""
+    if broken == "database":
+        monkeypatch.setenv("DATABASE_URL", f"postgresql+psycopg://niftybot@127.0.0.1:{closed_port()}/x")
+    else:
+        blocker = configured / "file"
+        blocker.write_text("x")
+        monkeypatch.setenv("LOG_DIR", str(blocker / "logs"))
+    assert main(["run"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"niftybot: cannot start: {broken}: ")
+    assert err.count("\n") == 1 and "Traceback" not in err
