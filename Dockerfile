@@ -63,7 +63,7 @@ ENV PATH=/opt/niftybot/bin:$PATH \
     TELEGRAM_WEBHOOK_PORT=8443
 
 WORKDIR /app
-USER niftybot:niftybot
+USER 10001:10001
 VOLUME ["/data"]
 # 9108: Prometheus metrics when METRICS_PORT=9108; 8443: the webhook server when TELEGRAM_WEBHOOK_URL is set.
 EXPOSE 9108 8443

@@ -184,7 +184,9 @@ def test_the_runtime_runs_as_a_dedicated_non_root_user(runtime):
     assert users, "a USER instruction in the runtime stage"
     user = users[-1].args.split(":")[0]
     assert user not in ("root", "0")
-    assert any("useradd" in r.args and user in r.args for r in runtime.all("RUN"))
+    assert user.isdigit(), "a numeric uid (resolvable on the host, hadolint DL3066)"
+    assert any("useradd" in r.args and f"--uid {user}" in r.args for r in runtime.all("RUN"))
+    assert any(f"chown {user}" in r.args or "chown niftybot" in r.args for r in runtime.all("RUN")), "/data"
     last_user = max(i for i, s in enumerate(runtime.instructions) if s.keyword == "USER")
     for keyword in ("CMD", "HEALTHCHECK"):
         idx = max(i for i, s in enumerate(runtime.instructions) if s.keyword == keyword)
