@@ -97,6 +97,22 @@ async def test_a_failing_source_alerts_desk_and_admins_once_and_again_when_it_is
         await bot.stop()
 
 
+async def test_a_claude_outage_is_an_operator_alert_not_a_desk_one(engine, emu, tmp_path):
+    """The LLM has a breaker too, but Claude down means automatic commentary, not stale prices."""
+    bot = await OpsBot(engine, emu, tmp_path, at=at(14, 11, 0, month=10)).start()
+    try:
+        llm = bot.bc.app.guards.breaker("llm")
+        for _ in range(bot.bc.app.config.engine.breaker.failure_threshold):
+            llm.record_failure("anthropic: 529 overloaded")
+        assert llm.state is BreakerState.OPEN
+        await bot.deliver()
+        assert len(bot.texts(ADMIN, "llm unavailable")) == 1
+        assert not bot.texts(DESK_CHAT, "llm")
+        emu.assert_no_violations()
+    finally:
+        await bot.stop()
+
+
 # ---- (b) a feed that stops updating: stale data blocks entries, one alert ---------------------------
 async def test_stale_data_blocks_trading_with_one_throttled_alert(engine, emu, tmp_path):
     bot = await OpsBot(engine, emu, tmp_path, at=at(14, 11, 0, month=10)).start()
