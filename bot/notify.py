@@ -6,7 +6,8 @@ is ``event:<id>:<chat>``). Recipients:
 
 - desk events (suggestions, fills, exits, risk, data problems) go to TELEGRAM_CHAT_ID, in its forum
   topic for approvals/alerts when configured;
-- operator events (errors, Kite token, calendar, LLM budget) go to each admin's private chat;
+- operator events (errors, Kite token, calendar, LLM budget, the LLM's breaker) go to each admin's
+  private chat; a market-data source's breaker goes to both;
 - each chat's /settings decide on, silent or off per notification type (quiet hours make "on" silent);
   edits of earlier messages (a suggestion that was decided) are never suppressed.
 """
@@ -33,6 +34,10 @@ from core.persistence.desk_repo import DeskRepository
 from core.services.events import Event, EventKind, mark_dispatched, undispatched
 
 log = logging.getLogger(__name__)
+
+# Breakers whose outage does not touch market data or trading: only operators hear of them (Claude down
+# means automatic commentary, not stale prices).
+OPERATOR_ONLY_SOURCES = frozenset({"llm"})
 
 
 @dataclass(frozen=True)
@@ -244,17 +249,10 @@ class Notifier:
             reply = alerts.stale_data_alert([str(x) for x in p.get("problems", [])], e.at)
             self.push(s, self.desk_targets(st.telegram_topic_alerts), NotificationType.DATA, reply, key, now)
         elif e.kind is EventKind.BREAKER:
-            reply = alerts.source_breaker_alert(
-                str(p.get("source")), str(p.get("state")), p.get("reason"), e.at
-            )
-            self.push(
-                s,
-                [*self.desk_targets(st.telegram_topic_alerts), *self.admin_targets()],
-                NotificationType.DATA,
-                reply,
-                key,
-                now,
-            )
+            source = str(p.get("source"))
+            reply = alerts.source_breaker_alert(source, str(p.get("state")), p.get("reason"), e.at)
+            desk = [] if source in OPERATOR_ONLY_SOURCES else self.desk_targets(st.telegram_topic_alerts)
+            self.push(s, [*desk, *self.admin_targets()], NotificationType.DATA, reply, key, now)
         elif e.kind is EventKind.TOKEN:
             self.push(
                 s, self.admin_targets(), NotificationType.DATA, alerts.token_expired_alert(e.at), key, now

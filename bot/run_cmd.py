@@ -26,9 +26,13 @@ def _run(args: argparse.Namespace) -> int:
 
     from bot.app import build_bot
     from core.bootstrap import build_app
-    from core.ops.health import Level, fatal, run_checks
+    from core.ops.health import Level, fatal, preflight, run_checks
 
     settings, config = settings_and_config(args)
+    bad = fatal(preflight(settings))  # before logging and migrations, which would fail with a traceback
+    if bad:
+        print("niftybot: cannot start: " + "; ".join(f"{c.name}: {c.detail}" for c in bad), file=sys.stderr)
+        return 1
     setup_logging(settings.log_dir, level=settings.log_level, secrets=settings.secret_values())
     app = build_app(settings, config)
     checks = run_checks(settings, config, None, app.engine, app.calendar, app.clock.now(), need_telegram=True)

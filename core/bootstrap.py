@@ -35,10 +35,15 @@ log = logging.getLogger(__name__)
 
 
 def _breaker_events(factory: sessionmaker[Session], clock: Clock) -> Callable[[BreakerEvent], None]:
-    """A data source's breaker opening or closing becomes an outbox event (an alert, deduplicated)."""
+    """A data source's breaker opening or closing becomes an outbox event (an alert, deduplicated).
+
+    One alert per outage: a failed trial call (HALF_OPEN → OPEN) is the same outage going on, so it is
+    not announced again; the next alert is "back" (→ CLOSED)."""
 
     def on_change(event: BreakerEvent) -> None:
         if event.new is BreakerState.HALF_OPEN:
+            return
+        if event.old is BreakerState.HALF_OPEN and event.new is BreakerState.OPEN:
             return
         now = clock.now()
         try:
@@ -105,10 +110,12 @@ def build_app(
     calendar: NSECalendar | None = None,
     migrate: bool = True,
     record: bool | None = None,
+    guards: GuardRegistry | None = None,
 ) -> App:
     """Wire the app. ``record``: attach the snapshot recorder (``core.recording``); by default it
     records when ``recording.enabled`` and the market data is live (``MARKET_DATA=kite``), since
-    simulated chains can be regenerated at will."""
+    simulated chains can be regenerated at will. Tests may pass a ``guards`` registry built on a fake
+    monotonic clock (breaker recovery without sleeping); it must be built from ``config.engine``."""
     calendar = calendar or default_calendar()
     live = source is None and settings.market_data is MarketDataSource.KITE
     clock = clock or build_clock(settings)
@@ -116,7 +123,7 @@ def build_app(
     if migrate:
         upgrade(engine)
     factory = session_factory(engine)
-    guards = GuardRegistry(config.engine)
+    guards = guards or GuardRegistry(config.engine)
     guards.add_breaker_listener(_breaker_events(factory, clock))
     if source is None:
         source, iv_history = build_source(settings, calendar, registry=guards, engine=engine, now=clock.now())

@@ -27,8 +27,14 @@ class MarketDataSource(StrEnum):
 class Settings(BaseSettings):
     """Everything that differs between deployments. Names are the environment variables."""
 
+    # ``env_ignore_empty``: ``NAME=`` (as in .env.example, and as Compose passes unset variables) means
+    # "use the default", not an empty token or an unparsable date.
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        env_ignore_empty=True,
     )
 
     telegram_bot_token: SecretStr | None = None

@@ -2,8 +2,8 @@
 missing"). Used by ``niftybot doctor`` (the Docker health check), at bot start-up and by ``/health``.
 
 Each check returns a :class:`Check` with a level: OK, WARN (start degraded and alert) or FATAL (refuse to
-start, with one clear message). Checks are small functions of their inputs; only :func:`run_checks` does
-I/O (database, filesystem, the Kite session).
+start, with one clear message). Checks are small functions of their inputs; :func:`run_checks` and
+:func:`preflight` do the I/O (database, filesystem, the Kite session).
 """
 
 from __future__ import annotations
@@ -18,14 +18,16 @@ from enum import StrEnum
 from pathlib import Path
 
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 
 from core.clock import IST
 from core.config.schema import NiftyConfig
 from core.config.settings import MarketDataSource, Settings
 from core.market_hours import NSECalendar
-from core.persistence.db import current_revisions, head_revisions
+from core.persistence.db import current_revisions, head_revisions, make_engine
 
 MIN_FREE_BYTES = 200 * 1024 * 1024
+CONNECT_TIMEOUT_SECONDS = 5
 CALENDAR_DAYS_AHEAD = 30
 
 
@@ -46,12 +48,49 @@ class Check:
         return self.level is Level.OK
 
 
-def check_database(engine: Engine) -> Check:
+def _one_line(exc: BaseException, secret: str | None = None, limit: int = 160) -> str:
+    """``Type: message`` on one line (driver errors span several), without the database password,
+    cut to ``limit`` characters."""
+    text = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+    if secret:
+        text = text.replace(secret, "***")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _password(url: str) -> str | None:
+    try:
+        return make_url(url).password
+    except Exception:  # unparsable: nothing to hide beyond what the driver prints
+        return None
+
+
+def open_engine(database_url: str) -> tuple[Engine | None, Check | None]:
+    """An engine for the checks (PostgreSQL with a connect timeout, so a dead server fails fast), or
+    the failed database check when not even that works (a bad URL, an SQLite directory that cannot be
+    created)."""
+    try:
+        if database_url.startswith("postgres"):
+            return make_engine(database_url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}), None
+        return make_engine(database_url), None
+    except Exception as exc:
+        why = _one_line(exc, _password(database_url))
+        return None, Check("database", Level.FATAL, f"cannot open ({why})")
+
+
+def check_reachable(engine: Engine) -> Check:
+    """Only that the database answers (before migrations; :func:`check_database` also checks the schema)."""
     try:
         with engine.connect() as conn:
             conn.execute(text("select 1"))
     except Exception as exc:
-        return Check("database", Level.FATAL, f"unreachable ({type(exc).__name__}: {str(exc)[:120]})")
+        return Check("database", Level.FATAL, f"unreachable ({_one_line(exc, engine.url.password)})")
+    return Check("database", Level.OK, "reachable")
+
+
+def check_database(engine: Engine) -> Check:
+    reachable = check_reachable(engine)
+    if not reachable.ok:
+        return reachable
     try:
         cur, heads = current_revisions(engine), head_revisions()
     except Exception as exc:
@@ -179,6 +218,22 @@ def run_checks(
         kite = check_kite_token(settings, token_valid)
         if kite is not None:
             checks.append(kite)
+    return checks
+
+
+def preflight(settings: Settings) -> list[Check]:
+    """What must hold before start-up touches anything: the log directory is writable and the database
+    answers. ``niftybot run`` runs these before it sets up logging and migrates, so either problem is one
+    line naming it instead of a traceback."""
+    checks = [check_log_dir(settings.log_dir)]
+    engine, problem = open_engine(settings.database_url)
+    if engine is None:
+        assert problem is not None
+        return [*checks, problem]
+    try:
+        checks.append(check_reachable(engine))
+    finally:
+        engine.dispose()
     return checks
 
 
