@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from core.analytics.black import bs_price_vec, forward, greeks
@@ -103,6 +103,8 @@ def test_accuracy_where_the_price_pins_sigma():
 
 
 @settings(max_examples=300, deadline=None)
+@example(strike=24911.0, t=1 / 365, sigma=0.021484375, call=True)  # found by hypothesis: parity ulps
+@example(strike=24288.0, t=0.01953125, sigma=0.0234375, call=True)  # deep ITM: sigma barely pinned
 @given(
     strike=st.floats(15000, 35000),
     t=st.floats(1 / 365, 2.0),
@@ -125,7 +127,15 @@ def test_round_trip_reprices_to_a_few_ulps(strike, t, sigma, call):
     vega = float(greeks(25000, strike, t, vol, R, Q, call)["vega"]) * 100.0
     assert abs(again - price) <= 128 * np.spacing(price) + vega * 1e-12
     if price > 1e-300:  # below that the float64 price itself has only a few significant digits
-        assert abs(vol - sigma) <= 1e-12 or vega * 1e-12 < 64 * np.spacing(price)
+        # sigma is exact to 1e-12, unless the price does not pin it that far: either a 1e-12 move in
+        # sigma is below 64 ulps of the price (deep ITM, tiny vega), or sigma's error moves the price
+        # by no more than the ulps the ITM-to-OTM parity conversion costs (strike 24,911, 1 day, 2.1%
+        # vol: 195 ulps of a 92.62 call whose time value is ~0.5, ~2 digits lost to the subtraction).
+        assert (
+            abs(vol - sigma) <= 1e-12
+            or vega * 1e-12 < 64 * np.spacing(price)
+            or abs(vol - sigma) * vega <= 256 * np.spacing(price)
+        )
 
 
 @settings(max_examples=200, deadline=None)
