@@ -197,6 +197,7 @@ class Scheduler:
         self.bc = bc
         self.jobs = daily_jobs(bc)
         self._last_monitor: datetime | None = None
+        self._last_refresh: datetime | None = None
         self._last_scan: datetime | None = None
         self._lock = asyncio.Lock()
         self._calendar_alerted: set[int] = set()
@@ -257,6 +258,13 @@ class Scheduler:
             ran.append(job.name)
             await self._run(job.name, day, job.fn, now)
         if cal.is_market_open(now):
+            refresh = bc.app.config.options_desk.chain_refresh_seconds
+            if self._last_refresh is None or (now - self._last_refresh).total_seconds() >= refresh:
+                # Keep the desk's view of the market fresh while the market is open, positions or not:
+                # /chain and the pushes read it, the recorder records it, and an outage is noticed.
+                self._last_refresh = now
+                ran.append("refresh")
+                await self._guarded("refresh", self._refresh)
             if (
                 self._last_monitor is None
                 or (now - self._last_monitor).total_seconds() >= sch.monitor_interval_seconds
@@ -292,6 +300,10 @@ class Scheduler:
         except Exception as exc:
             log.exception("%s failed", name)
             report_error(self.bc, name, exc, self.bc.now())
+
+    async def _refresh(self) -> None:
+        await self.bc.app.market.snapshot(max_age_seconds=0)
+        self._stale_alert()
 
     async def _monitor(self) -> None:
         report = await self.bc.app.desk.monitor()

@@ -274,6 +274,13 @@ class DeskService:
                 out.append(replace(s, gates=run_gates(self._gate_context(snap, risk, positions, s, now))))
         return results, out
 
+    def _blocked(self, snap: MarketSnapshot, now: datetime) -> list[str]:
+        """Why no algorithm should even look now: the market is shut or the data cannot be trusted."""
+        if not self.calendar.is_market_open(now):
+            return ["the F&O market is closed"]
+        stale = snap.stale_parts(("spot", "vix", "chain"))
+        return [f"market data not fresh: {p}" for p in stale]
+
     async def dry_scan(self) -> ScanReport:
         """What a scan would suggest now, without storing, announcing or auditing anything."""
         snap = await self.market.snapshot(max_age_seconds=30)
@@ -300,6 +307,18 @@ class DeskService:
         created: list[Suggestion] = []
         failures: list[tuple[str, tuple[GateResult, ...]]] = []
         duplicates = 0
+        blocked = self._blocked(snap, now)
+        if blocked:
+            with desk_uow(self.factory) as repo:
+                for sid in repo.expire_due(now):
+                    self._expired(repo, sid, now)
+                self._audit(
+                    repo,
+                    TradeDecisionLog(
+                        at=now, action=DecisionAction.SKIP, outcome="blocked", reason="; ".join(blocked)
+                    ),
+                )
+            return ScanReport(at=now, created=(), skipped_duplicates=0, results=(), blocked=tuple(blocked))
         with desk_uow(self.factory) as repo:
             for sid in repo.expire_due(now):
                 self._expired(repo, sid, now)

@@ -41,7 +41,8 @@ def events(bot: OpsBot, kind: str) -> list[EventRow]:
 def blocked_reasons(report) -> list[str]:
     """Why a scan made nothing: each algorithm's notes when it built no candidate, and the failed
     data_fresh gate of each candidate it did build (other gates, e.g. duplicates, are left out)."""
-    reasons = [note for r in report.results if not r.candidates for note in r.notes]
+    reasons = list(report.blocked)
+    reasons += [note for r in report.results if not r.candidates for note in r.notes]
     reasons += [g.reason for _, gates in report.gate_failures for g in gates if g.name == "data_fresh"]
     return reasons
 
@@ -138,7 +139,7 @@ async def test_stale_data_blocks_trading_with_one_throttled_alert(engine, emu, t
         assert any("stale" in r for r in why), why
         assert report.skipped_duplicates == 0, "blocked, not merely already pending"
         replies = await bot.say(TRADER, "/scan")
-        assert "No new suggestion" in replies[0].plain and "is stale" in replies[0].plain
+        assert "Nothing scanned" in replies[0].plain and "spot: stale" in replies[0].plain
         # ... and approving the earlier suggestion is refused on the same grounds, with nothing opened.
         await bot.press(TRADER, pushed[0], approve_button(pushed[0]))
         await bot.deliver()
