@@ -308,12 +308,11 @@ class DeskRepository:
         ).first()
         return None if row is None else self._position(row)
 
-    def has_open_positions(self) -> bool:
-        return (
-            self.session.scalar(
-                select(PositionRow.id).where(PositionRow.status == PositionStatus.OPEN.value).limit(1)
+    def open_position_ids(self) -> set[int]:
+        return set(
+            self.session.scalars(
+                select(PositionRow.id).where(PositionRow.status == PositionStatus.OPEN.value)
             )
-            is not None
         )
 
     def open_positions(self) -> list[Position]:

@@ -887,10 +887,13 @@ class DeskService:
         """Mark every open position, take the exits that are due, update the risk state.
 
         With nothing open there is nothing to mark and the risk state cannot move: no snapshot is
-        built and nothing is written (the replay's minutes without positions cost one query)."""
+        built and nothing is written (the replay's minutes without positions cost one query). The
+        positions are read before the snapshot is awaited and re-checked (ids still open) in the write
+        transaction, so a position closed by hand meanwhile is neither marked nor counted twice."""
         with desk_uow(self.factory, write=False) as repo:
-            if not repo.has_open_positions():
-                return MonitorReport(self.clock.now(), 0, (), None)
+            positions = repo.open_positions()
+        if not positions:
+            return MonitorReport(self.clock.now(), 0, (), None)
         snap = await self.market.snapshot(max_age_seconds=30)
         now = self.clock.now()
         exits: list[ExitRecord] = []
@@ -898,7 +901,8 @@ class DeskService:
         marked = 0
         market_open = self.calendar.is_market_open(now)
         with desk_uow(self.factory) as repo:
-            held = repo.open_positions()
+            open_ids = repo.open_position_ids()
+            held = [p for p in positions if p.id in open_ids]
             row = repo.risk_row(self.config.paper_trading.capital, now, lock=True)
             if row.trading_day != self._day(now):
                 self._risk(repo, now, held)  # roll the day on yesterday's marks before re-marking
