@@ -7,6 +7,7 @@ times are aware datetimes (IST for the market). ``None`` means unknown, never a 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -134,6 +135,21 @@ class ChainSnapshot:
     taken_at: datetime
     frame: pd.DataFrame = field(repr=False, compare=False)
     analytics: ChainAnalytics | None = None
+
+    @functools.cached_property
+    def quotes(self) -> dict[str, tuple[float, float]]:
+        """(bid, ask) by tradingsymbol, NaN where a side is missing; built once per snapshot (the
+        monitor marks every open leg every minute)."""
+        f = self.frame
+        if not len(f) or "tradingsymbol" not in f:
+            return {}
+        return dict(
+            zip(
+                f["tradingsymbol"].tolist(),
+                zip(f["bid"].to_numpy(float).tolist(), f["ask"].to_numpy(float).tolist(), strict=True),
+                strict=True,
+            )
+        )
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -225,13 +225,16 @@ class SnapshotEngine:
             parts=parts,
         )
 
-    async def build_quotes(self, now: datetime, expiries: Sequence[date]) -> MarketSnapshot:
+    async def build_quotes(
+        self, now: datetime, expiries: Sequence[date], strikes: Mapping[date, Collection[float]] | None = None
+    ) -> MarketSnapshot:
         """A quotes-only snapshot for marking positions at ``now``.
 
         It has spot, VIX and the chains of ``expiries`` (same rows as a full build, with ``mid``; the
         IV and Greek columns are NaN and ``analytics`` is None). Candles, technicals, the vol picture
         and global cues are absent, so their parts are missing and the snapshot cannot pass the
-        trading gates: it is for the monitor, never for a scan or an approval.
+        trading gates: it is for the monitor, never for a scan or an approval. With ``strikes`` (per
+        expiry) and a source that can quote single strikes (``chain_at``), only those rows are quoted.
         """
         if now.tzinfo is None:
             raise ValueError("build_quotes needs an aware datetime")
@@ -260,12 +263,28 @@ class SnapshotEngine:
         chains: list[ChainSnapshot] = []
         wanted = sorted(set(expiries))
         if spot_q is not None and wanted:
-            chains, parts["chain"] = await self._chains(spot_q, wanted, now, quotes_only=True)
+            chains, parts["chain"] = await self._chains(
+                spot_q, wanted, now, quotes_only=True, strikes=strikes
+            )
         return MarketSnapshot(taken_at=now, spot=spot_q, vix=vix_q, chains=tuple(chains), parts=parts)
 
-    async def _raw_chains(self, spot: IndexQuote, expiries: list[date], now: datetime) -> list[Any]:
-        """One frame (or failure) per expiry; a source with ``chains`` quotes them all in one batch."""
+    async def _raw_chains(
+        self,
+        spot: IndexQuote,
+        expiries: list[date],
+        now: datetime,
+        strikes: Mapping[date, Collection[float]] | None = None,
+    ) -> list[Any]:
+        """One frame (or failure) per expiry; a source with ``chains`` quotes them all in one batch, one
+        with ``chain_at`` quotes only the given strikes."""
         window = self.config.options_desk.strike_window
+        at = getattr(self.source, "chain_at", None)
+        if strikes is not None and at is not None:
+            return list(
+                await asyncio.gather(
+                    *(self._safe(f"quotes {e}", at(e, sorted(strikes.get(e, ())), now)) for e in expiries)
+                )
+            )
         batch = getattr(self.source, "chains", None)
         if batch is not None:
             got = await self._safe("chains", batch(expiries, spot.last, window, now))
@@ -280,9 +299,15 @@ class SnapshotEngine:
         )
 
     async def _chains(
-        self, spot: IndexQuote, expiries: list[date], now: datetime, *, quotes_only: bool = False
+        self,
+        spot: IndexQuote,
+        expiries: list[date],
+        now: datetime,
+        *,
+        quotes_only: bool = False,
+        strikes: Mapping[date, Collection[float]] | None = None,
     ) -> tuple[list[ChainSnapshot], PartInfo]:
-        raw = await self._raw_chains(spot, expiries, now)
+        raw = await self._raw_chains(spot, expiries, now, strikes)
         eng = self.config.engine
         out: list[ChainSnapshot] = []
         errors: list[str] = []
@@ -345,11 +370,10 @@ class SnapshotEngine:
 def _quotes_only(frame: pd.DataFrame) -> pd.DataFrame:
     """A chain frame with ``mid`` and NaN for the other computed columns (see ``build_quotes``)."""
     out = with_mid(frame)
-    missing = [c for c in CHAIN_COMPUTED_COLUMNS if c not in out]
-    filler = pd.DataFrame(
-        {c: ("" if c == "iv_status" else np.nan) for c in missing}, index=out.index, columns=missing
-    )
-    return pd.concat([out, filler], axis=1)
+    for c in CHAIN_COMPUTED_COLUMNS:
+        if c not in out:
+            out[c] = "" if c == "iv_status" else np.nan
+    return out
 
 
 def daily_atr(daily: pd.DataFrame, window: int = 14) -> float | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -235,10 +236,36 @@ class SimulatedMarket:
         return np.array(symbols, dtype=object), tokens
 
     async def chain(self, expiry: date, center: float, window: int, now: datetime) -> pd.DataFrame:
-        spot, vix, as_of = self._level(now)
         step = 50.0
         atm = round(center / step) * step
         strikes = atm + step * np.arange(-window, window + 1)
+        symbols, tokens = self._symbols(expiry, float(atm), window)
+        return self._rows(expiry, strikes, symbols, tokens, now, with_activity=True)
+
+    async def chain_at(self, expiry: date, strikes: Sequence[float], now: datetime) -> pd.DataFrame:
+        """Quotes of just these strikes (both types): the same bid/ask/mid as :meth:`chain` gives them,
+        for marking positions without pricing the whole chain. LTP, OI and volume are not simulated
+        here (NaN / 0): the monitor marks at mid."""
+        ks = np.array(sorted({float(k) for k in strikes}), dtype=float)
+        monthly = self._is_monthly(expiry)
+        names = [tradingsymbol(expiry, k, c, monthly) for k in ks for c in ("CE", "PE")]
+        symbols = np.array(names, dtype=object)
+        tokens = np.array([_seed(sym) % 10_000_000 for sym in names], dtype=np.int64)
+        return self._rows(expiry, ks, symbols, tokens, now, with_activity=False)
+
+    def _rows(
+        self,
+        expiry: date,
+        strikes: np.ndarray,
+        symbols: np.ndarray,
+        tokens: np.ndarray,
+        now: datetime,
+        *,
+        with_activity: bool,
+    ) -> pd.DataFrame:
+        """Chain rows (CE then PE per strike) priced from the smile at ``now``. Bid and ask depend only on
+        the strike and the moment, never on which other strikes are asked for."""
+        spot, vix, as_of = self._level(now)
         t = max(time_to_expiry(now, expiry, self.calendar.fo_close_time(expiry)), 1e-6)
         k = np.repeat(strikes, 2)
         kind = np.tile(np.array(["CE", "PE"]), strikes.size)
@@ -252,20 +279,26 @@ class SimulatedMarket:
         theo = bs_price_vec(spot, k, t, vol, r, q, is_call)
         moneyness = np.abs(k / spot - 1.0)
         half = TICK + 0.004 * theo + 2.0 * moneyness * np.sqrt(theo) + (0.4 if days < 1 else 0.0)
-        rng = np.random.default_rng(_seed(self.seed, "chain", expiry.isoformat(), as_of.isoformat()))
         bid = round_tick(np.maximum(theo - half, 0.0))
         ask = round_tick(np.maximum(theo + half, TICK))
         ask = np.maximum(ask, bid + TICK)
-        ltp = round_tick(np.clip(theo + rng.normal(0, 0.3, k.size) * half, bid, ask))
-        ltp = np.maximum(ltp, TICK)
+        if with_activity:
+            rng = np.random.default_rng(_seed(self.seed, "chain", expiry.isoformat(), as_of.isoformat()))
+            ltp = round_tick(np.clip(theo + rng.normal(0, 0.3, k.size) * half, bid, ask))
+            ltp = np.maximum(ltp, TICK)
+            roundness = 1.0 + 2.0 * (k % 500 == 0) + 1.0 * (k % 100 == 0)
+            base = 4_000_000 / (1.0 + (moneyness * 40.0) ** 2) * roundness
+            skew_oi = np.where(is_call == (k >= spot), 1.3, 0.6)  # OTM side carries more OI
+            oi = (base * skew_oi * rng.uniform(0.8, 1.2, k.size) / LOT_SIZE).astype(np.int64) * LOT_SIZE
+            oi_change = (oi * rng.normal(0.02, 0.08, k.size)).astype(np.int64)
+            volume = (oi * rng.uniform(0.5, 3.0, k.size) * (1.0 + 2.0 / (1.0 + days))).astype(np.int64)
+            bid_qty = rng.integers(1, 40, k.size) * LOT_SIZE
+            ask_qty = rng.integers(1, 40, k.size) * LOT_SIZE
+        else:
+            ltp = np.full(k.size, np.nan)
+            zeros = np.zeros(k.size, dtype=np.int64)
+            oi = oi_change = volume = bid_qty = ask_qty = zeros
         bid = np.where(bid <= 0, np.nan, bid)
-        roundness = 1.0 + 2.0 * (k % 500 == 0) + 1.0 * (k % 100 == 0)
-        base = 4_000_000 / (1.0 + (moneyness * 40.0) ** 2) * roundness
-        skew_oi = np.where(is_call == (k >= spot), 1.3, 0.6)  # OTM side carries more OI
-        oi = (base * skew_oi * rng.uniform(0.8, 1.2, k.size) / LOT_SIZE).astype(np.int64) * LOT_SIZE
-        oi_change = (oi * rng.normal(0.02, 0.08, k.size)).astype(np.int64)
-        volume = (oi * rng.uniform(0.5, 3.0, k.size) * (1.0 + 2.0 / (1.0 + days))).astype(np.int64)
-        symbols, tokens = self._symbols(expiry, float(atm), window)
         frame = pd.DataFrame(
             {
                 "tradingsymbol": symbols,
@@ -277,8 +310,8 @@ class SimulatedMarket:
                 "bid": bid,
                 "ask": ask,
                 "ltp": ltp,
-                "bid_qty": (rng.integers(1, 40, k.size) * LOT_SIZE),
-                "ask_qty": (rng.integers(1, 40, k.size) * LOT_SIZE),
+                "bid_qty": bid_qty,
+                "ask_qty": ask_qty,
                 "oi": oi,
                 "oi_change": oi_change,
                 "volume": volume,

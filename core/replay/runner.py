@@ -224,7 +224,7 @@ async def _drive(
         app.market.add_listener(recorder)
     desk_cfg = config.options_desk
     interval = timedelta(minutes=desk_cfg.scan_interval_minutes)
-    open_expiries: dict[int, date] = {}
+    open_legs: dict[int, tuple[date, tuple[float, ...]]] = {}  # position id -> (expiry, strikes)
     counts = {"steps": 0, "scans": 0, "suggested": 0, "approved": 0, "refused": 0}
     refusals: list[str] = []
     last_scan: datetime | None = None
@@ -236,11 +236,14 @@ async def _drive(
             scan_due = desk_cfg.entry_window_start <= local <= desk_cfg.entry_window_end and (
                 last_scan is None or now - last_scan >= interval
             )
-            if request.fast and not scan_due and open_expiries:
-                await app.market.quotes(sorted(set(open_expiries.values())))
+            if request.fast and not scan_due and open_legs:
+                wanted: dict[date, set[float]] = {}
+                for expiry, strikes in open_legs.values():
+                    wanted.setdefault(expiry, set()).update(strikes)
+                await app.market.quotes(sorted(wanted), wanted)
             report = await app.desk.monitor()
             for ex in report.exits:
-                open_expiries.pop(ex.position.id, None)
+                open_legs.pop(ex.position.id, None)
             if not scan_due:
                 continue
             last_scan = now
@@ -253,7 +256,8 @@ async def _drive(
                 result = await app.desk.approve(s.id, REPLAY_USER)
                 if result.outcome is Outcome.OK and result.position is not None:
                     counts["approved"] += 1
-                    open_expiries[result.position.id] = result.position.expiry
+                    pos = result.position
+                    open_legs[pos.id] = (pos.expiry, tuple(leg.contract.strike for leg in pos.legs))
                 else:
                     counts["refused"] += 1
                     refusals.append(f"{now:%Y-%m-%d %H:%M} {s.algorithm}: {result.message}")

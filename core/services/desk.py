@@ -62,7 +62,7 @@ from core.services.results import (
 )
 from core.strategies.base import AlgoContext, AlgoResult, Algorithm
 from core.strategies.gates import GateContext, run_gates
-from core.strategies.legs import requote_legs
+from core.strategies.legs import quote_legs, requote_legs
 
 log = logging.getLogger(__name__)
 
@@ -914,7 +914,7 @@ class DeskService:
                     problems.append(f"#{p.id}: no quotes for the {p.expiry:%d %b} expiry")
                     still_open.append(p)
                     continue
-                legs = requote_legs(p.legs, chain) if chain is not None else ()
+                legs = quote_legs(p.legs, chain) if chain is not None else ()
                 if legs:
                     m = self._marked(p, legs, now)
                     to_save.append(m)

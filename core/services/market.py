@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import date, datetime
 
 from core.clock import Clock
@@ -59,14 +59,16 @@ class MarketService:
         await self._tell(snap)
         return snap
 
-    async def quotes(self, expiries: Sequence[date]) -> MarketSnapshot:
+    async def quotes(
+        self, expiries: Sequence[date], strikes: Mapping[date, Collection[float]] | None = None
+    ) -> MarketSnapshot:
         """Build a quotes-only snapshot now (``SnapshotEngine.build_quotes``) and make it the latest.
 
         The replay calls this on minutes where only the monitor runs, so the monitor marks positions
         on the same quotes without paying for chain analytics, technicals and the vol picture.
         """
         async with self._lock:
-            snap = await self.engine.build_quotes(self.clock.now(), expiries)
+            snap = await self.engine.build_quotes(self.clock.now(), expiries, strikes)
             self._latest = snap
         await self._tell(snap)
         return snap

@@ -153,6 +153,20 @@ def _rows_of(frame: pd.DataFrame, wanted: set[str]) -> dict[str, dict[str, Any]]
     return out
 
 
+def quote_legs(legs: Sequence[HasContract], chain: ChainSnapshot) -> tuple[StructureLeg, ...]:
+    """The legs with ``chain``'s bid, ask and mid only (no IV, no Greeks): what marking a position and
+    filling its exit need, read from the chain's cached quote index rather than its rows."""
+    quotes = chain.quotes
+    out: list[StructureLeg] = []
+    for leg in legs:
+        got = quotes.get(leg.contract.tradingsymbol)
+        ratio = int(getattr(leg, "ratio", 1))
+        bid, ask = (price_of(got[0]), price_of(got[1])) if got is not None else (None, None)
+        mid = (bid + ask) / 2 if bid is not None and ask is not None and bid <= ask else None
+        out.append(StructureLeg(leg.contract, leg.action, bid, ask, mid, None, None, ratio=ratio))
+    return tuple(out)
+
+
 def requote_legs(legs: Sequence[HasContract], chain: ChainSnapshot) -> tuple[StructureLeg, ...]:
     """The same legs (same actions) with the quotes of ``chain``; a contract missing from the chain
     comes back without quotes, so filling it fails with the reason."""
