@@ -7,14 +7,14 @@ position and its legs lands in one transaction or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, select, true, update
-from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
+from sqlalchemy import and_, bindparam, func, select, true, update
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from core.domain.market import OptionContract
 from core.domain.money import ZERO, paise
@@ -38,6 +38,7 @@ from core.persistence.codec import (
     suggestion_payload,
 )
 from core.persistence.db import transaction
+from core.persistence.models.base import UTCDateTime
 from core.persistence.models.desk import (
     ArchivedTradeRow,
     EquityPointRow,
@@ -47,6 +48,38 @@ from core.persistence.models.desk import (
     SuggestionRow,
     TradeDecisionRow,
 )
+
+_POS = PositionRow.__table__
+_LEG = PositionLegRow.__table__
+_OPEN = PositionStatus.OPEN.value
+_OPEN_POSITIONS = select(_POS).where(_POS.c.status == _OPEN).order_by(_POS.c.id)
+_OPEN_LEGS = (
+    select(_LEG).join(_POS, _LEG.c.position_id == _POS.c.id).where(_POS.c.status == _OPEN).order_by(_LEG.c.id)
+)
+_OPEN_IDS = select(_POS.c.id).where(_POS.c.status == _OPEN)
+
+
+def _realized_query() -> Any:
+    since, until = bindparam("since", type_=UTCDateTime()), bindparam("until", type_=UTCDateTime())
+    closed = PositionRow.status == PositionStatus.CLOSED.value
+
+    def total(column: Any, where: Any) -> Any:
+        return select(func.coalesce(func.sum(column), 0)).where(where).scalar_subquery()
+
+    return select(
+        total(PositionRow.net_pnl, closed),
+        total(
+            PositionRow.net_pnl, and_(closed, PositionRow.closed_at >= since, PositionRow.closed_at < until)
+        ),
+        total(ArchivedTradeRow.net_pnl, true()),
+        total(
+            ArchivedTradeRow.net_pnl,
+            and_(ArchivedTradeRow.closed_at >= since, ArchivedTradeRow.closed_at < until),
+        ),
+    )
+
+
+_REALIZED = _realized_query()
 
 
 def _dec(value: object) -> Decimal:
@@ -197,7 +230,8 @@ class DeskRepository:
 
     # ---- positions ---------------------------------------------------------------------------------
     @staticmethod
-    def _position(row: PositionRow) -> Position:
+    def _position(row: Any, leg_rows: Iterable[Any] | None = None) -> Position:
+        """A domain position from an ORM row (its ``legs``) or from Core rows (``leg_rows`` given)."""
         legs = tuple(
             PositionLeg(
                 contract=OptionContract(
@@ -215,7 +249,7 @@ class DeskRepository:
                 mark=leg.mark,
                 id=leg.id,
             )
-            for leg in row.legs
+            for leg in (row.legs if leg_rows is None else leg_rows)
         )
         return Position(
             id=row.id,
@@ -316,13 +350,12 @@ class DeskRepository:
         )
 
     def open_positions(self) -> list[Position]:
-        rows = self.session.scalars(
-            select(PositionRow)
-            .where(PositionRow.status == PositionStatus.OPEN.value)
-            .options(joinedload(PositionRow.legs))
-            .order_by(PositionRow.id)
-        ).unique()
-        return [self._position(r) for r in rows]
+        """Open positions with their legs: two Core queries (no ORM objects; the monitor reads them
+        every minute)."""
+        legs: dict[int, list[Any]] = {}
+        for leg in self.session.execute(_OPEN_LEGS):
+            legs.setdefault(leg.position_id, []).append(leg)
+        return [self._position(r, legs.get(r.id, ())) for r in self.session.execute(_OPEN_POSITIONS)]
 
     def closed_positions(
         self, since: datetime | None = None, until: datetime | None = None, limit: int | None = None
@@ -420,21 +453,9 @@ class DeskRepository:
 
     def realized_net(self, since: datetime, until: datetime) -> tuple[Decimal, Decimal]:
         """(net realized P&L of every closed trade, of those closed in [since, until)), archived ones
-        included, in one query (the monitor asks every minute)."""
-        closed = PositionRow.status == PositionStatus.CLOSED.value
-        live_range = and_(closed, PositionRow.closed_at >= since, PositionRow.closed_at < until)
-        arch_range = and_(ArchivedTradeRow.closed_at >= since, ArchivedTradeRow.closed_at < until)
-
-        def total(column: Any, where: Any) -> Any:
-            return select(func.coalesce(func.sum(column), 0)).where(where).scalar_subquery()
-
+        included, in one prebuilt query (the monitor asks every minute)."""
         live_all, live_in, arch_all, arch_in = self.session.execute(
-            select(
-                total(PositionRow.net_pnl, closed),
-                total(PositionRow.net_pnl, live_range),
-                total(ArchivedTradeRow.net_pnl, true()),
-                total(ArchivedTradeRow.net_pnl, arch_range),
-            )
+            _REALIZED, {"since": since, "until": until}
         ).one()
         return paise(_dec(live_all) + _dec(arch_all)), paise(_dec(live_in) + _dec(arch_in))
 
@@ -465,6 +486,10 @@ class DeskRepository:
 
     # ---- risk state ------------------------------------------------------------------------------
     def risk_row(self, capital: Decimal, now: datetime, *, lock: bool = False) -> RiskStateRow:
+        """The one risk-state row (created with ``capital`` as the peak); read once per unit of work."""
+        cached: RiskStateRow | None = getattr(self, "_risk_row", None)
+        if cached is not None:
+            return cached
         q = select(RiskStateRow).where(RiskStateRow.id == 1)
         if lock:
             q = q.with_for_update()
@@ -473,6 +498,7 @@ class DeskRepository:
             row = RiskStateRow(id=1, paused=False, tripped="", peak_equity=capital, updated_at=now)
             self.session.add(row)
             self.session.flush()
+        self._risk_row = row
         return row
 
     # ---- equity ----------------------------------------------------------------------------------
