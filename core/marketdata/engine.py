@@ -9,7 +9,7 @@ Two cheaper paths serve the replay (``core/replay``) without changing what a sna
   VIX bars *before today*, the IV history, the overnight global cues) are fetched once per IST day and
   reused; failures are never cached. Off by default: a live Yahoo feed can publish yesterday's bar late.
 - :meth:`SnapshotEngine.build_quotes`: a quotes-only snapshot for marking positions (spot, VIX and the
-  chains of the given expiries with ``mid``; no IV/Greeks, chain analytics, candles, vol or cues).
+  source's rows for the given expiries; no IV/Greeks, chain analytics, candles, vol or cues).
 """
 
 from __future__ import annotations
@@ -22,16 +22,14 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-import numpy as np
 import pandas as pd
 
-from core.analytics.chain import analyse_chain, enrich_chain, time_to_expiry, with_mid
+from core.analytics.chain import analyse_chain, enrich_chain, time_to_expiry
 from core.analytics.indicators import atr, compute_technicals
 from core.analytics.vol_distribution import build_vol_snapshot
 from core.clock import IST
 from core.config.schema import NiftyConfig
 from core.domain.market import (
-    CHAIN_COMPUTED_COLUMNS,
     ChainSnapshot,
     DataStatus,
     GlobalCue,
@@ -230,10 +228,10 @@ class SnapshotEngine:
     ) -> MarketSnapshot:
         """A quotes-only snapshot for marking positions at ``now``.
 
-        It has spot, VIX and the chains of ``expiries`` (same rows as a full build, with ``mid``; the
-        IV and Greek columns are NaN and ``analytics`` is None). Candles, technicals, the vol picture
-        and global cues are absent, so their parts are missing and the snapshot cannot pass the
-        trading gates: it is for the monitor, never for a scan or an approval. With ``strikes`` (per
+        It has spot, VIX and the chains of ``expiries`` with the source's columns only (no ``mid``,
+        IV or Greeks; ``analytics`` is None): the monitor marks from ``ChainSnapshot.quotes``.
+        Candles, technicals, the vol picture and global cues are absent, so their parts are missing
+        and the snapshot cannot pass the trading gates: it is for the monitor, never for a scan or an approval. With ``strikes`` (per
         expiry) and a source that can quote single strikes (``chain_at``), only those rows are quoted.
         """
         if now.tzinfo is None:
@@ -318,7 +316,9 @@ class SnapshotEngine:
                 continue
             t = time_to_expiry(now, expiry, self.calendar.fo_close_time(expiry))
             if quotes_only:
-                enriched = _quotes_only(frame)
+                enriched = (
+                    frame  # the source's columns only: the monitor reads bid/ask (ChainSnapshot.quotes)
+                )
                 analytics = None
             else:
                 enriched = enrich_chain(frame, spot.last, t, eng.risk_free_rate, eng.dividend_yield)
@@ -365,15 +365,6 @@ class SnapshotEngine:
         except DataValidationError as exc:
             log.warning("vol snapshot unknown: %s", exc)
             return None
-
-
-def _quotes_only(frame: pd.DataFrame) -> pd.DataFrame:
-    """A chain frame with ``mid`` and NaN for the other computed columns (see ``build_quotes``)."""
-    out = with_mid(frame)
-    for c in CHAIN_COMPUTED_COLUMNS:
-        if c not in out:
-            out[c] = "" if c == "iv_status" else np.nan
-    return out
 
 
 def daily_atr(daily: pd.DataFrame, window: int = 14) -> float | None:
