@@ -231,8 +231,9 @@ class SnapshotEngine:
         It has spot, VIX and the chains of ``expiries`` with the source's columns only (no ``mid``,
         IV or Greeks; ``analytics`` is None): the monitor marks from ``ChainSnapshot.quotes``.
         Candles, technicals, the vol picture and global cues are absent, so their parts are missing
-        and the snapshot cannot pass the trading gates: it is for the monitor, never for a scan or an approval. With ``strikes`` (per
-        expiry) and a source that can quote single strikes (``chain_at``), only those rows are quoted.
+        and the snapshot cannot pass the trading gates: it is for the monitor, never for a scan or an
+        approval. With ``strikes`` (per expiry) and a source that can quote single strikes
+        (``chain_at``), only those rows are quoted.
         """
         if now.tzinfo is None:
             raise ValueError("build_quotes needs an aware datetime")
