@@ -252,6 +252,11 @@ class TelegramEmulator:
             self.violations.append(Violation(method, exc.description, exc.kind, shown, exc.strict_only))
         return exc
 
+    def poke(self) -> None:
+        """Wake ``wait_for`` callers: a condition outside the emulator (e.g. a test's own record) changed."""
+        self._changed.set()
+        self._changed = asyncio.Event()
+
     def _touch(self) -> None:
         self.version += 1
         self._changed.set()

@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import SecretStr
 from sqlalchemy import Engine
+from telegram import Update
+from telegram.ext import TypeHandler
 
 from bot.app import build_bot
 from bot.emulator import DEFAULT_TOKEN, TelegramEmulator
@@ -61,6 +63,18 @@ class DeskBot:
         self.overrides = settings or {}
         self.application: Any = None
         self.bc: Any = None
+        self.handled: set[str] = set()
+
+    def track_handled(self) -> None:
+        """Record each callback query once every handler group has finished with it (group 99 runs
+        last), so ``press`` returns after the action, not after the first toast."""
+
+        async def done(update: Update, _context: Any) -> None:
+            if update.callback_query is not None:
+                self.handled.add(str(update.callback_query.id))
+                self.emu.poke()
+
+        self.application.add_handler(TypeHandler(Update, done), group=99)
 
     async def start(self) -> DeskBot:
         settings = bot_settings(self.emu.base_url, self.tmp_path, **self.overrides)
@@ -75,6 +89,7 @@ class DeskBot:
         )
         self.application, self.bc = build_bot(app, jobs=False, rate_limiter=True)
         self.bc.outbox.private_gap = self.bc.outbox.group_gap = 0.0
+        self.track_handled()
         for uid in (ADMIN, TRADER, VIEWER, STRANGER):
             self.emu.add_chat(uid)
         await self.application.initialize()
@@ -123,7 +138,8 @@ class DeskBot:
         chat = chat_id if chat_id is not None else message.chat.id
         qid = self.emu.user_presses(chat, user_id, message.message_id, data)
         answer = await self.emu.wait_for(lambda: self.emu.callback_answer(qid), timeout=10)
-        await asyncio.sleep(0.1)
+        await self.emu.wait_for(lambda: str(qid) in self.handled, timeout=10)
+        await asyncio.sleep(0.05)
         return answer
 
 

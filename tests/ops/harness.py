@@ -107,6 +107,7 @@ class OpsBot(DeskBot):
         self.bc.outbox.private_gap = self.bc.outbox.group_gap = 0.0
         for handler in self.handlers:
             self.application.add_handler(handler, group=-1)
+        self.track_handled()
         for uid in (ADMIN, TRADER, VIEWER, STRANGER):
             self.emu.add_chat(uid)
         await self.application.initialize()
