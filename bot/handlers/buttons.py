@@ -70,7 +70,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     need = needed_role(cb)
     if not role.can(need):
-        await query.answer(f"Only a {need.value} can do that; nothing was changed.", show_alert=True)
+        article = "an" if need.value[0] in "aeiou" else "a"
+        await query.answer(f"Only {article} {need.value} can do that; nothing was changed.", show_alert=True)
         return
     ok = True
     try:
