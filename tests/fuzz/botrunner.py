@@ -171,13 +171,16 @@ class BotRunner:
         await self._settle()
         return Said(messages=self.bot.messages(chat_id)[before:], answer=answer)
 
-    async def _settle(self, quiet: float = 0.05, limit: float = 10.0) -> None:
-        """Wait until the bot has made no request for ``quiet`` seconds (its reply is complete)."""
+    async def _settle(self, quiet: float = 0.01, limit: float = 15.0) -> None:
+        """Wait until the bot has finished with every update it received (none queued, none being
+        processed) and has made no request for ``quiet`` seconds: its answer is complete."""
+        app = self.bot.application
         deadline = time.monotonic() + limit
         seen = -1
         while time.monotonic() < deadline:
+            busy = not app.update_queue.empty() or app.update_processor.current_concurrent_updates > 0
             current = len(self.emu.requests)
-            if current == seen:
+            if not busy and current == seen:
                 return
             seen = current
             await asyncio.sleep(quiet)

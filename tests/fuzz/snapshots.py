@@ -19,10 +19,15 @@ GUARDED = (
 )
 
 
+_REFLECTED: dict[tuple[int, tuple[str, ...]], MetaData] = {}
+
+
 def snapshot(engine: Engine, tables: tuple[str, ...] = GUARDED) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of ``tables`` (sorted), so two snapshots compare equal only if nothing changed."""
-    meta = MetaData()
-    meta.reflect(engine, only=list(tables))
+    meta = _REFLECTED.get((id(engine), tables))
+    if meta is None:
+        meta = _REFLECTED[(id(engine), tables)] = MetaData()
+        meta.reflect(engine, only=list(tables))
     out: dict[str, list[tuple[Any, ...]]] = {}
     with engine.connect() as conn:
         for name in tables:

@@ -253,3 +253,20 @@ def test_any_button_press_is_answered_and_changes_only_what_it_may(runner, user,
 @given(user=users, data=buttons, pick=st.integers(0, 10**6), chat_pick=st.integers(0, 3))
 def test_any_button_press_is_answered_and_changes_only_what_it_may_full(runner, user, data, pick, chat_pick):
     _check_button(runner, user, data, pick, chat_pick)
+
+
+@pytest.mark.parametrize("data", ["v1:cr:{expiry}", "v1:rx", "v1:qh:1", "v1:pg:pe:0", "v1:cx:1"])
+def test_a_button_replayed_on_a_photo_answers_with_a_new_message(runner, data):
+    """Found by the fuzz: buttons that edit their message failed with 'There is no text in the message to
+    edit' when the pressed message was a photo (a chart); they now send their answer as a new message."""
+    said = runner.send(ADMIN, "/chain")
+    chart = runner.forge(ADMIN, ADMIN, said.messages[-1], said.messages[-1].button_data()[-1])
+    photos = [m for m in chart.messages if m.photo is not None]
+    assert photos, (said.messages[-1].button_data(), [m.plain[:40] for m in chart.messages])
+    snap = runner.bot.bc.app.market.latest
+    expiry = snap.chain().expiry if snap is not None else None
+    data = data.format(expiry=f"{expiry:%Y%m%d}" if expiry else "20261019")
+    pressed = runner.forge(ADMIN, ADMIN, photos[-1], data)
+    assert pressed.answer is not None
+    assert pressed.messages, data  # the answer arrived as a new message
+    assert runner.problems() == []
