@@ -18,6 +18,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.emulator import DEFAULT_TOKEN, TelegramEmulator
@@ -58,9 +59,19 @@ class Said:
 
 
 class BotRunner:
-    def __init__(self, tmp_path: Any, *, settings: dict[str, Any] | None = None, start: Any = START) -> None:
+    def __init__(
+        self,
+        tmp_path: Any,
+        *,
+        settings: dict[str, Any] | None = None,
+        start: Any = START,
+        token: str = DEFAULT_TOKEN,
+        prelude: Any = None,
+    ) -> None:
         self.tmp_path = tmp_path
-        self.settings = settings or {}
+        self.prelude = prelude  # async () -> dict of more settings, run in the bot's loop before it starts
+        self.token = token
+        self.settings = {"telegram_bot_token": SecretStr(token), **(settings or {})}
         self.start_at = start
         self.errors: list[str] = []
         self.loop = asyncio.new_event_loop()
@@ -80,7 +91,9 @@ class BotRunner:
         return self
 
     async def _start(self) -> None:
-        self.emu = TelegramEmulator(DEFAULT_TOKEN)
+        if self.prelude is not None:
+            self.settings.update(await self.prelude())
+        self.emu = TelegramEmulator(self.token)
         await self.emu.start()
         self.bot = await DeskBot(
             self.engine, self.emu, self.tmp_path, at=self.start_at, settings=self.settings
