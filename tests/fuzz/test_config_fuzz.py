@@ -8,6 +8,8 @@ type or out of range, unknown keys at every level, and times of day written unqu
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 from datetime import time
 from pathlib import Path
@@ -37,7 +39,7 @@ TIME_FIELDS = [
     ("schedule", "eod_summary"),
     ("schedule", "weekly_summary"),
 ]
-FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 FUZZ_SLOW = settings(
     max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -77,14 +79,26 @@ def check_file(tmp_path: Path, text: str, name: str = "fuzz.yaml") -> NiftyConfi
     """load_config either returns a config or raises a ConfigError naming the file; nothing else."""
     f = tmp_path / name
     f.write_text(text, "utf-8")
+    cli = _config_check(f)
     try:
-        return load_config(f)
+        config = load_config(f)
     except ConfigError as exc:
         msg = str(exc)
         assert str(f) in msg, msg
         assert "\n" not in msg, msg  # one paragraph
         assert "Traceback" not in msg
+        assert cli == (1, f"niftybot: {msg}\n"), cli
         return exc
+    assert cli[0] == 0, cli
+    return config
+
+
+def _config_check(path: Path) -> tuple[int, str]:
+    """``niftybot config check FILE`` in process: (exit code, stderr)."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["config", "check", str(path)])
+    return code, err.getvalue()
 
 
 def _check_value(tmp_path: Path, path: tuple[str, ...], value: Any) -> None:
