@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import Any
 
 from core.cli.common import add_config_arg, settings_and_config
+from core.config.settings import Settings
 from core.errors import ConfigError
 from core.logging_config import setup_logging
 
 log = logging.getLogger("niftybot")
+WEBHOOK_PATH = "telegram"
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -19,6 +22,27 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     add_config_arg(p)
     p.set_defaults(handler=_run)
+
+
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """How the bot listens in webhook mode (``Application.run_webhook`` / ``Updater.start_webhook``):
+    Telegram must send the secret token back in X-Telegram-Bot-Api-Secret-Token; PTB answers any
+    request without it, or with another one, with 403 and never looks at its body."""
+    from telegram import Update
+
+    if settings.telegram_webhook_secret is None or not settings.telegram_webhook_secret.get_secret_value():
+        raise ConfigError(
+            "TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET (Telegram sends it back; "
+            "requests without it are rejected)."
+        )
+    return {
+        "listen": settings.telegram_webhook_listen,
+        "port": settings.telegram_webhook_port,
+        "url_path": WEBHOOK_PATH,
+        "webhook_url": settings.telegram_webhook_url,
+        "secret_token": settings.telegram_webhook_secret.get_secret_value(),
+        "allowed_updates": Update.ALL_TYPES,
+    }
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -46,19 +70,7 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     application, _ = build_bot(app)
     if settings.telegram_webhook_url:
-        if settings.telegram_webhook_secret is None:
-            raise ConfigError(
-                "TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET (Telegram sends it back; "
-                "requests without it are rejected)."
-            )
-        application.run_webhook(
-            listen=settings.telegram_webhook_listen,
-            port=settings.telegram_webhook_port,
-            url_path="telegram",
-            webhook_url=settings.telegram_webhook_url,
-            secret_token=settings.telegram_webhook_secret.get_secret_value(),
-            allowed_updates=Update.ALL_TYPES,
-        )
+        application.run_webhook(**webhook_options(settings))
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0

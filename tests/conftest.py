@@ -16,6 +16,9 @@ from sqlalchemy import Engine, create_engine, text
 
 from core.persistence.db import make_engine, normalise_url
 
+# Session-wide: no test secret in any captured output, failure report, log file or export.
+pytest_plugins = ["tests.security.secret_scan"]
+
 # ---- hypothesis: CI runs a fixed example sequence so a red run is reproducible -----------------
 hypothesis_settings.register_profile(
     "ci",

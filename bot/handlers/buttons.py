@@ -13,7 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot.auth import first_refusal
 from bot.context import BotContext, ctx_of
-from bot.handlers.common import send
+from bot.handlers.common import edit_or_send, send
 from bot.handlers.desk import on_suggestion_button
 from bot.handlers.positions import on_position_button
 from bot.handlers.reports import on_risk_button
@@ -70,7 +70,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     need = needed_role(cb)
     if not role.can(need):
-        await query.answer(f"Only a {need.value} can do that; nothing was changed.", show_alert=True)
+        article = "an" if need.value[0] in "aeiou" else "a"
+        await query.answer(f"Only {article} {need.value} can do that; nothing was changed.", show_alert=True)
         return
     ok = True
     try:
@@ -101,19 +102,12 @@ async def _dispatch(update: Update, query, cb, bc: BotContext) -> None:  # type:
 
 
 async def _chain_button(update: Update, query, cb: ChainCallback, bc: BotContext) -> None:  # type: ignore[no-untyped-def]
-    from telegram.error import BadRequest
-
     from bot.render.market import chain_photo, chain_view
 
     await query.answer()
     snap = await bc.app.market.snapshot(max_age_seconds=10)
     if cb.action is CallbackAction.CHAIN_REFRESH:
-        reply = chain_view(snap, bc.now(), cb.expiry)
-        try:
-            await query.edit_message_text(reply.parts()[0], reply_markup=reply.keyboard)
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                raise
+        await edit_or_send(query, update, chain_view(snap, bc.now(), cb.expiry))
         return
     chain = snap.chain(cb.expiry)
     if chain is None:
@@ -133,8 +127,7 @@ async def _settings_button(update: Update, query, cb, bc: BotContext) -> None:  
     else:
         prefs = bc.prefs.set_quiet(chat.id, cb.enabled, query.from_user.id, bc.now())
         await query.answer("Quiet hours on" if cb.enabled else "Quiet hours off")
-    reply = settings_view(prefs)
-    await query.edit_message_text(reply.parts()[0], reply_markup=reply.keyboard)
+    await edit_or_send(query, update, settings_view(prefs))
 
 
 async def _page_button(update: Update, query, cb: PageCallback, bc: BotContext) -> None:  # type: ignore[no-untyped-def]
@@ -143,5 +136,4 @@ async def _page_button(update: Update, query, cb: PageCallback, bc: BotContext) 
 
     await query.answer()
     if cb.view is PageView.PENDING:
-        reply = pending_list(bc.app.desk.pending(), bc.now(), cb.page)
-        await query.edit_message_text(reply.parts()[0], reply_markup=reply.keyboard)
+        await edit_or_send(query, update, pending_list(bc.app.desk.pending(), bc.now(), cb.page))

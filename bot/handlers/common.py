@@ -13,7 +13,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import InputFile, Message, Update
+from telegram import CallbackQuery, InputFile, Message, Update
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.auth import first_refusal
@@ -58,6 +59,19 @@ async def send_to(msg: Message, reply: Reply | PhotoReply) -> Message | None:
     return last
 
 
+async def edit_or_send(query: CallbackQuery, update: Update, reply: Reply) -> None:
+    """Show ``reply`` in place of the message whose button was pressed; when that message cannot be
+    edited into text (a photo, a message too old, one already deleted), send it as a new message. An
+    edit to the same content ("message is not modified", a double tap) is nothing to report."""
+    try:
+        await query.edit_message_text(reply.parts()[0], reply_markup=reply.keyboard)
+    except BadRequest as exc:
+        if "not modified" in str(exc).lower():
+            return
+        log.info("could not edit the pressed message (%s); sending a new one", exc)
+        await send(update, reply)
+
+
 async def refuse_stranger(update: Update, bc: BotContext, what: str) -> None:
     user = update.effective_user
     if user is None:
@@ -94,6 +108,8 @@ def command(name: str, role: Role = Role.VIEWER) -> Callable[[Handler], Callable
                 for observe in bc.observers:
                     observe(name, elapsed, ok)
 
+        wrapper.command_name = name  # type: ignore[attr-defined]  # read by the role matrix tests
+        wrapper.required_role = role  # type: ignore[attr-defined]
         return wrapper
 
     return deco

@@ -6,7 +6,7 @@ from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
 from bot.context import BotContext
-from bot.handlers.common import command, no_args, one_int, send, user_label
+from bot.handlers.common import command, edit_or_send, no_args, one_int, send, user_label
 from bot.render.callbacks import CallbackAction, SuggestionCallback
 from bot.render.help import Role
 from bot.render.message import Reply
@@ -83,7 +83,7 @@ async def on_suggestion_button(
             # The message already shows (or will show) the decision; say what happened in a toast too.
             await query.message.reply_text(esc(result.message), do_quote=False)
         if query.message is not None:
-            await _edit(query, decision_edit(result, suggestion=shown, by=user_label(update)))
+            await edit_or_send(query, update, decision_edit(result, suggestion=shown, by=user_label(update)))
         if bc.wake_outbox is not None:
             await bc.wake_outbox()
         return
@@ -100,16 +100,6 @@ async def on_suggestion_button(
         await send(update, suggestion_details(s, record_line(bc, s.algorithm)))
     elif cb.action is CallbackAction.PAYOFF:
         await send(update, payoff_photo(s))
-
-
-async def _edit(query: CallbackQuery, reply: Reply) -> None:
-    from telegram.error import BadRequest
-
-    try:
-        await query.edit_message_text(reply.parts()[0], reply_markup=reply.keyboard)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
 
 
 def resend_suggestion(s) -> Reply:  # type: ignore[no-untyped-def]

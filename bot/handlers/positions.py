@@ -6,11 +6,10 @@ from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
 from bot.context import BotContext
-from bot.handlers.common import command, no_args, one_int, send
+from bot.handlers.common import command, edit_or_send, no_args, one_int, send
 from bot.render import replies
 from bot.render.callbacks import CallbackAction, PositionCallback
 from bot.render.help import Role
-from bot.render.message import Reply
 from bot.render.positions import (
     close_cancelled,
     close_confirm,
@@ -47,7 +46,7 @@ async def on_position_button(
     if cb.action is CallbackAction.CONFIRM_CLOSE:
         await query.answer("Closing…")
         result = await bc.app.desk.close(cb.id, query.from_user.id)
-        await _edit_or_send(query, update, close_result(result))
+        await edit_or_send(query, update, close_result(result))
         if bc.wake_outbox is not None:
             await bc.wake_outbox()
         return
@@ -62,18 +61,8 @@ async def on_position_button(
         else:
             await send(update, close_confirm(p))
     elif cb.action is CallbackAction.CANCEL_CLOSE:
-        await _edit_or_send(query, update, close_cancelled(cb.id))
+        await edit_or_send(query, update, close_cancelled(cb.id))
     elif cb.action is CallbackAction.POSITION_PAYOFF:
         snap = bc.app.market.latest
         spot = snap.spot.last if snap is not None and snap.spot is not None else None
         await send(update, position_payoff_photo(p, spot))
-
-
-async def _edit_or_send(query: CallbackQuery, update: Update, reply: Reply) -> None:
-    from telegram.error import BadRequest
-
-    try:
-        await query.edit_message_text(reply.parts()[0], reply_markup=reply.keyboard)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            await send(update, reply)

@@ -6,7 +6,7 @@ from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
 from bot.context import BotContext
-from bot.handlers.common import UsageError, command, no_args, one_int, send, user_label
+from bot.handlers.common import UsageError, command, edit_or_send, no_args, one_int, send, user_label
 from bot.render.callbacks import CallbackAction, RiskCallback
 from bot.render.help import Role
 from bot.render.history import audit_view, history_view
@@ -84,10 +84,8 @@ async def on_risk_button(query: CallbackQuery, cb: RiskCallback, bc: BotContext,
         await send(update, reset_confirm(bc.app.desk.risk()))
     elif cb.action is CallbackAction.CONFIRM_RESET:
         report = bc.app.desk.reset_breakers(query.from_user.id)
-        reply = reset_done(report, by=user_label(update))
-        await query.edit_message_text(reply.parts()[0], reply_markup=reply.keyboard)
+        await edit_or_send(query, update, reset_done(report, by=user_label(update)))
         if bc.wake_outbox is not None:
             await bc.wake_outbox()
     elif cb.action is CallbackAction.CANCEL_RESET:
-        reply = reset_cancelled()
-        await query.edit_message_text(reply.parts()[0], reply_markup=reply.keyboard)
+        await edit_or_send(query, update, reset_cancelled())

@@ -11,10 +11,18 @@ import logging
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from core.errors import ConfigError
 
@@ -23,6 +31,35 @@ log = logging.getLogger(__name__)
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _time_of_day(value: object) -> object:
+    """A time of day is a quoted ``'HH:MM'`` / ``'HH:MM:SS'`` string (or a ``time``), never a number.
+
+    YAML 1.1 reads an unquoted ``13:00`` as the base-60 integer 780, which pydantic would otherwise
+    take as 780 seconds after midnight in UTC (00:13:00+00:00): refuse it and say how to write it.
+    """
+    if isinstance(value, time):
+        if value.tzinfo is not None:
+            raise ValueError("a time of day is IST and takes no time zone")
+        return value
+    if isinstance(value, str):
+        try:
+            parsed = time.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{value!r} is not a time of day like '09:30'") from None
+        if parsed.tzinfo is not None:
+            raise ValueError(f"{value!r}: a time of day is IST and takes no time zone")
+        return parsed
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(
+            "a time of day must be a quoted string like '09:30' (YAML reads an unquoted 13:00 as the "
+            f"number {value!r})"
+        )
+    raise ValueError(f"a time of day must be a quoted string like '09:30', not {type(value).__name__}")
+
+
+TimeOfDay = Annotated[time, BeforeValidator(_time_of_day)]
 
 
 class PaperTradingConfig(_Model):
@@ -46,8 +83,8 @@ class PaperTradingConfig(_Model):
         default=0.10, gt=0, description="refuse approval if net premium moved more than this fraction"
     )
     suggestion_ttl_minutes: int = Field(default=15, ge=1)
-    expiry_day_entry_cutoff: time = time(13, 0)
-    expiry_square_off: time = time(15, 15)
+    expiry_day_entry_cutoff: TimeOfDay = time(13, 0)
+    expiry_square_off: TimeOfDay = time(15, 15)
     archive_after_days: int = Field(default=90, ge=1)
 
 
@@ -76,8 +113,8 @@ class OptionsDeskConfig(_Model):
     strike_step: int = Field(default=50, gt=0)
     chain_refresh_seconds: int = Field(default=60, ge=5)
     scan_interval_minutes: int = Field(default=15, ge=1)
-    entry_window_start: time = time(9, 30)
-    entry_window_end: time = time(14, 30)
+    entry_window_start: TimeOfDay = time(9, 30)
+    entry_window_end: TimeOfDay = time(14, 30)
 
 
 class SourceLimits(_Model):
@@ -131,10 +168,10 @@ class EngineConfig(_Model):
 class ScheduleConfig(_Model):
     """Job times (IST) for the bot's scheduler."""
 
-    premarket_brief: time = time(8, 45)
-    opening_snapshot: time = time(9, 20)
-    eod_summary: time = time(15, 50)
-    weekly_summary: time = time(16, 0)
+    premarket_brief: TimeOfDay = time(8, 45)
+    opening_snapshot: TimeOfDay = time(9, 20)
+    eod_summary: TimeOfDay = time(15, 50)
+    weekly_summary: TimeOfDay = time(16, 0)
     monitor_interval_seconds: int = Field(default=60, ge=5)
     misfire_grace_seconds: int = Field(default=600, ge=1)
 
@@ -221,10 +258,17 @@ class NiftyConfig(_Model):
         return warnings
 
 
+def _loc_part(part: object) -> str:
+    """A field path element as written, quoted when it would not read as one plain word (a key with a
+    newline or a space must not break the one-paragraph message)."""
+    text = str(part)
+    return text if text and text.isprintable() and not any(c.isspace() for c in text) else repr(text)
+
+
 def _format_errors(path: Path | str, exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        loc = ".".join(_loc_part(p) for p in err["loc"]) or "(top level)"
         value = err.get("input")
         shown = "" if isinstance(value, (dict, list)) else f" (got {value!r})"
         parts.append(f"{loc}: {err['msg']}{shown}")
@@ -254,7 +298,11 @@ def load_config(path: Path | None) -> NiftyConfig:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
+        if isinstance(exc, yaml.reader.ReaderError):  # a control character: its own message spans lines
+            where = f" at character {exc.position + 1}"
+            problem = f"character {exc.character!r} is not allowed"
+        else:
+            problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
         raise ConfigError(f"Trading config {path} is not valid YAML{where}: {problem}.") from None
     if data is not None and not isinstance(data, dict):
         raise ConfigError(f"Trading config {path} must be a mapping of sections, not {type(data).__name__}.")

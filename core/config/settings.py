@@ -6,6 +6,7 @@ Every outside endpoint is a setting so tests can point the real clients at loopb
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -93,13 +94,25 @@ class Settings(BaseSettings):
         return None if value == "" else value
 
     def secret_values(self) -> list[str]:
-        """Every secret's plain value (for the log redaction filter)."""
+        """Every secret's plain value (for the log redaction filter), the database password included:
+        driver and URL-parsing errors can quote the database URL."""
         out: list[str] = []
         for name in type(self).model_fields:
             value = getattr(self, name)
             if isinstance(value, SecretStr) and value.get_secret_value():
                 out.append(value.get_secret_value())
+        password = _url_password(self.database_url)
+        if password:
+            out.append(password)
         return out
+
+
+def _url_password(url: str) -> str | None:
+    """The password in a database URL, also when the URL does not parse as a whole."""
+    from urllib.parse import unquote
+
+    match = re.match(r"^[A-Za-z0-9+.-]+://[^:/@]*:([^@]*)@", url)
+    return unquote(match.group(1)) if match and match.group(1) else None
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.domain.money import to_decimal
@@ -171,16 +172,17 @@ def parse_state(data: Any, source: str = "state file") -> PaperState:
     for key in ("positions", "suggestions", "equity"):
         if not isinstance(data.get(key), list):
             raise StateError(f"{source}: '{key}' must be a list")
+    _check_ints(data, "")
     try:
         capital = str(to_decimal(data.get("capital")))
     except (ValueError, TypeError):
         raise StateError(f"{source}: 'capital' is missing or not a number") from None
     positions = tuple(
-        position_from_dict(p, f"positions[{i}]") if isinstance(p, dict) else _bad(f"positions[{i}]")
+        _item(position_from_dict, p, f"positions[{i}]", f"positions[{i}]")
         for i, p in enumerate(data["positions"])
     )
     suggestions = tuple(
-        suggestion_from_dict(s, f"suggestions[{i}]") if isinstance(s, dict) else _bad(f"suggestions[{i}]")
+        _item(suggestion_from_dict, s, f"suggestions[{i}]", f"suggestions[{i}]")
         for i, s in enumerate(data["suggestions"])
     )
     ids = [p.id for p in positions]
@@ -209,19 +211,97 @@ def parse_state(data: Any, source: str = "state file") -> PaperState:
                     to_decimal(e["equity"]),
                 )
             )
-        except (KeyError, ValueError, TypeError) as exc:
-            raise StateError(f"{w}: {exc}") from None
+        except (KeyError, ValueError, TypeError, ArithmeticError) as exc:
+            raise StateError(f"{w}: {_why(exc)}") from None
     risk = data.get("risk_state") or {}
     if not isinstance(risk, dict):
         raise StateError(f"{source}: risk_state must be an object")
+    _item(_risk_row, risk, "risk_state", capital, None)  # checked now; built again at import time
     archived = data.get("archived") or []
     if not isinstance(archived, list) or not all(isinstance(a, dict) for a in archived):
         raise StateError(f"{source}: archived must be a list of objects")
+    for i, a in enumerate(archived):
+        _item(_archived_row, a, f"archived[{i}]")
     return PaperState(capital, positions, suggestions, risk, tuple(equity), tuple(archived))
 
 
-def _bad(where: str) -> Any:
-    raise StateError(f"{where}: not an object")
+INT64 = 2**63
+
+
+def _check_ints(node: Any, where: str) -> None:
+    """No integer anywhere may exceed what the database stores (64-bit): name the first one that does."""
+    if isinstance(node, int) and not isinstance(node, bool) and not -INT64 <= node < INT64:
+        raise StateError(f"{where}: {node} is out of range for a stored integer")
+    if isinstance(node, dict):
+        for key, value in node.items():
+            _check_ints(value, f"{where}.{key}" if where else str(key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _check_ints(value, f"{where}[{i}]")
+
+
+def _why(exc: BaseException) -> str:
+    """One line about a bad value (a KeyError's text is only the key)."""
+    if isinstance(exc, KeyError):
+        return f"missing {exc.args[0]!r}" if exc.args else "a key is missing"
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+
+
+def _item(parse: Any, value: Any, where: str, *args: Any) -> Any:
+    """``parse(value, ...)`` with any bad-value error turned into a StateError naming ``where``."""
+    if not isinstance(value, dict):
+        raise StateError(f"{where}: not an object")
+    try:
+        return parse(value, *args)
+    except StateError:
+        raise
+    except (KeyError, ValueError, TypeError, ArithmeticError, AttributeError) as exc:
+        raise StateError(f"{where}: {_why(exc)}") from None
+
+
+def _risk_row(r: Mapping[str, Any], capital: str, now: datetime | None) -> RiskStateRow:
+    paused_by = r.get("paused_by")
+    if paused_by is not None and (isinstance(paused_by, bool) or not isinstance(paused_by, int)):
+        raise ValueError(f"paused_by must be a user id, not {paused_by!r}")
+    for key in ("tripped", "trip_reason"):
+        if r.get(key) is not None and not isinstance(r[key], str):
+            raise ValueError(f"{key} must be text, not {r[key]!r}")
+    return RiskStateRow(
+        id=1,
+        paused=_flag(r.get("paused", False), "paused"),
+        paused_by=paused_by,
+        tripped=str(r.get("tripped") or ""),
+        tripped_at=_aware(r["tripped_at"], "risk_state.tripped_at") if r.get("tripped_at") else None,
+        trip_reason=r.get("trip_reason"),
+        trading_day=date.fromisoformat(r["trading_day"]) if r.get("trading_day") else None,
+        day_start_equity=to_decimal(r["day_start_equity"]) if r.get("day_start_equity") else None,
+        peak_equity=to_decimal(r.get("peak_equity", capital)),
+        updated_at=now,
+    )
+
+
+def _flag(value: Any, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{what} must be true or false, not {value!r}")
+    return value
+
+
+def _archived_row(a: Mapping[str, Any]) -> ArchivedTradeRow:
+    position_id = a["position_id"]
+    if isinstance(position_id, bool) or not isinstance(position_id, int) or not 0 < position_id < 2**63:
+        raise ValueError(f"position_id must be a positive id, not {position_id!r}")
+    payload = a.get("payload") or {}
+    if not isinstance(payload, dict):
+        raise ValueError("payload must be an object")
+    return ArchivedTradeRow(
+        position_id=position_id,
+        algorithm=str(a["algorithm"]),
+        closed_at=_aware(a["closed_at"], "closed_at"),
+        gross_pnl=to_decimal(a["gross_pnl"]),
+        net_pnl=to_decimal(a["net_pnl"]),
+        archived_at=_aware(a["archived_at"], "archived_at"),
+        payload=payload,
+    )
 
 
 def load_state_file(path: Path) -> PaperState:
@@ -239,7 +319,22 @@ def load_state_file(path: Path) -> PaperState:
 
 
 def import_state(factory: sessionmaker[Session], state: PaperState, now: datetime) -> dict[str, int]:
-    """Replace the paper state with ``state`` in one transaction."""
+    """Replace the paper state with ``state`` in one transaction; a value the database refuses (an id
+    out of its range, a duplicate) rolls the whole import back and is reported as a StateError."""
+    try:
+        return _import_state(factory, state, now)
+    except ArithmeticError:  # decimal.InvalidOperation: an amount too large for its column
+        raise StateError(
+            "the database refused the imported state (an amount is out of range); nothing was imported"
+        ) from None
+    except (SQLAlchemyError, ValueError, TypeError) as exc:
+        detail = " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]
+        raise StateError(
+            f"the database refused the imported state ({type(exc).__name__}: {detail}); nothing was imported"
+        ) from None
+
+
+def _import_state(factory: sessionmaker[Session], state: PaperState, now: datetime) -> dict[str, int]:
     from core.paper.audit import DecisionAction, TradeDecisionLog
 
     with transaction(factory) as session:
@@ -259,36 +354,10 @@ def import_state(factory: sessionmaker[Session], state: PaperState, now: datetim
             repo.add_position(p)
         for pt in state.equity:
             repo.add_equity_point(pt)
-        r = state.risk_state
-        if r:
-            session.add(
-                RiskStateRow(
-                    id=1,
-                    paused=bool(r.get("paused", False)),
-                    paused_by=r.get("paused_by"),
-                    tripped=str(r.get("tripped") or ""),
-                    tripped_at=_aware(r["tripped_at"], "risk_state.tripped_at")
-                    if r.get("tripped_at")
-                    else None,
-                    trip_reason=r.get("trip_reason"),
-                    trading_day=date.fromisoformat(r["trading_day"]) if r.get("trading_day") else None,
-                    day_start_equity=to_decimal(r["day_start_equity"]) if r.get("day_start_equity") else None,
-                    peak_equity=to_decimal(r.get("peak_equity", state.capital)),
-                    updated_at=now,
-                )
-            )
+        if state.risk_state:
+            session.add(_risk_row(state.risk_state, state.capital, now))
         for a in state.archived:
-            session.add(
-                ArchivedTradeRow(
-                    position_id=int(a["position_id"]),
-                    algorithm=str(a["algorithm"]),
-                    closed_at=_aware(a["closed_at"], "archived.closed_at"),
-                    gross_pnl=to_decimal(a["gross_pnl"]),
-                    net_pnl=to_decimal(a["net_pnl"]),
-                    archived_at=_aware(a["archived_at"], "archived.archived_at"),
-                    payload=a.get("payload") or {},
-                )
-            )
+            session.add(_archived_row(a))
         session.flush()
         if session.get_bind().dialect.name == "postgresql":
             for table in ("suggestions", "positions", "position_legs", "equity_points"):
