@@ -101,7 +101,26 @@ def clear_cache() -> None:
         _cache.clear()
 
 
+def _layout(fig: Figure) -> None:
+    """Fixed margins, the left one sized to the widest y tick label (no drawing needed).
+
+    Matplotlib's constrained layout measures every artist by drawing the figure an extra time: about
+    half of a chart's CPU. Only the y tick labels vary in width here (rupee amounts), and their text
+    is known before drawing.
+    """
+    chars = 0
+    for ax in fig.axes:
+        lo, hi = ax.get_ylim()
+        ticks = [t for t in ax.get_yticks() if min(lo, hi) <= t <= max(lo, hi)]
+        labels = ax.yaxis.get_major_formatter().format_ticks(ticks)
+        chars = max(chars, *(len(t) for t in labels), 1)
+    ylabel = any(ax.get_ylabel() for ax in fig.axes)
+    left_px = 16 + 9 * chars + (26 if ylabel else 0)
+    fig.subplots_adjust(left=left_px / (WIDTH_IN * DPI), right=0.965, top=0.91, bottom=0.14, hspace=0.12)
+
+
 def _png(fig: Figure) -> bytes:
+    _layout(fig)
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
@@ -109,7 +128,7 @@ def _png(fig: Figure) -> bytes:
 
 
 def _figure(rows: int = 1, heights: Sequence[float] | None = None) -> tuple[Figure, list[Axes]]:
-    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)  # margins: _layout
     axes = fig.subplots(rows, 1, sharex=True, gridspec_kw={"height_ratios": heights} if heights else None)
     return fig, list(np.atleast_1d(axes))
 
