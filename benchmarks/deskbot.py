@@ -92,7 +92,7 @@ class RunningBot:
         n = 0
         for s in desk.pending():
             result = await desk.approve(s.id, TRADER)
-            n += result.outcome.value == "approved"
+            n += result.outcome.value == "ok"
         await self.bc.wake_outbox()
         return n
 

@@ -7,11 +7,12 @@ turns a ``UsageError`` into the command's usage line. Handlers stay thin: parse,
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from telegram import InputFile, Message, Update
 from telegram.ext import ContextTypes
@@ -24,6 +25,8 @@ from bot.render.message import PhotoReply, Reply
 
 log = logging.getLogger("niftybot.bot")
 
+P = ParamSpec("P")
+R = TypeVar("R")
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE, BotContext], Awaitable[None]]
 
 
@@ -56,6 +59,13 @@ async def send_to(msg: Message, reply: Reply | PhotoReply) -> Message | None:
         kb = reply.keyboard if i == len(parts) - 1 else None
         last = await msg.reply_text(part, reply_markup=kb, do_quote=False)
     return last
+
+
+async def render_chart(make: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Draw a chart in a worker thread: a cache miss is tens of milliseconds of matplotlib, and on the
+    event loop every other user's command would wait for it (charts use matplotlib's object API on the
+    Agg canvas, safe in threads; bot.render.charts)."""
+    return await asyncio.to_thread(make, *args, **kwargs)
 
 
 async def refuse_stranger(update: Update, bc: BotContext, what: str) -> None:
