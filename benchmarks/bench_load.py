@@ -62,6 +62,8 @@ class LoadConfig:
     chart_rate: float = 5.0
     chart_chats: int = 20
     rate: float = TARGET_RATE
+    sweep: tuple[float, ...] = (100.0, 200.0)  # more open-loop rates for text commands
+    sweep_seconds: float = 3.0
     per_command_seconds: float = 0.0  # > 0: a closed loop per text command (CPU per command)
     pin: bool = True
 
@@ -215,6 +217,16 @@ async def measure(cfg: LoadConfig) -> LoadReport:
                     rate=cfg.rate,
                     seconds=cfg.open_seconds,
                 )
+                for rate in cfg.sweep:
+                    report.phases[f"bot open {rate:.0f}"] = await _phase(
+                        emu,
+                        "sweep",
+                        "open_loop",
+                        chats=users,
+                        ops=TEXT_OPS,
+                        rate=rate,
+                        seconds=cfg.sweep_seconds,
+                    )
                 report.phases["charts open"] = await _phase(
                     emu,
                     "charts open",
@@ -321,6 +333,18 @@ def render(rep: LoadReport, command: str) -> str:
             "",
             "Uncached chart renders (a cache miss; the same data renders once, then comes from the cache): "
             + ", ".join(f"{k} {v:.0f} ms" for k, v in rep.cold_chart_ms.items())
+            + ".",
+        ]
+    sweep = [(r, ph[f"bot open {r:.0f}"]) for r in cfg.sweep] + [(cfg.rate, text_open)]
+    if len(sweep) > 1:
+        lines += [
+            "",
+            "Text latency by arrival rate (open loop), p50 / p95 / p99 ms and bot CPU share of one core: "
+            + "; ".join(
+                f"{r:.0f}/s: {pct(p.latencies(False), 0.5):.1f} / {pct(p.latencies(False), 0.95):.1f} / "
+                f"{pct(p.latencies(False), 0.99):.1f} ({100 * p.bot_cpu / p.result.seconds:.0f}% CPU)"
+                for r, p in sorted(sweep, key=lambda x: x[0])
+            )
             + ".",
         ]
     per = {k: v for k, v in ph.items() if k.startswith("only ")}

@@ -33,10 +33,19 @@ async def test_the_load_benchmark_runs_every_phase_and_renders_its_section():
         chart_rate=8,
         chart_chats=4,
         rate=40,
+        sweep=(20.0,),
+        sweep_seconds=0.3,
         pin=False,
     )
     rep = await bench_load.measure(cfg)
-    assert set(rep.phases) == {"peer closed", "peer open", "bot closed", "bot open", "charts open"}
+    assert set(rep.phases) == {
+        "peer closed",
+        "peer open",
+        "bot closed",
+        "bot open",
+        "bot open 20",
+        "charts open",
+    }
     for name, phase in rep.phases.items():
         r = phase.result
         assert r.completed > 0 and r.errors == 0 and r.unfinished == 0, (name, r)
@@ -79,3 +88,13 @@ async def test_the_soak_benchmark_samples_memory_and_counts_rows_per_day():
     assert "`positions` " in section and "growth after day 1" in section
     rows = _table_rows(section)
     assert len(rows) == 2 and rows[1].startswith(f"| {day.day:%a %d %b} | {day.approvals} |")
+
+
+def test_a_named_benchmark_replaces_only_its_own_section_of_the_doc():
+    from benchmarks.__main__ import replace_section
+
+    doc = "# Benchmarks\n\nmade by\n\n## Replay\n\nr\n\n## Load\n\nold\nold too\n\n## Snapshot\n\ns\n"
+    assert replace_section(doc, "## Load\n\nnew") == (
+        "# Benchmarks\n\nmade by\n\n## Replay\n\nr\n\n## Load\n\nnew\n\n## Snapshot\n\ns\n"
+    )
+    assert replace_section(doc, "## Soak\n\nw").endswith("## Snapshot\n\ns\n\n## Soak\n\nw\n")
