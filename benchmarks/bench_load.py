@@ -65,7 +65,7 @@ class LoadConfig:
     sweep: tuple[float, ...] = (100.0, 200.0)  # more open-loop rates for text commands
     sweep_seconds: float = 3.0
     per_command_seconds: float = 0.0  # > 0: a closed loop per text command (CPU per command)
-    pin: bool = True
+    pin: bool = False  # True: bot on CPU 0, emulator on CPU 1 (worse when other jobs share the cores)
 
 
 @dataclass
