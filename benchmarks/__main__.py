@@ -17,7 +17,11 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks")
     p.add_argument("names", nargs="*", help="bench module names without bench_ (default: all)")
     p.add_argument("--full", action="store_true", help="longer runs (default: the short versions)")
-    p.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    p.add_argument(
+        "--no-write",
+        action="store_true",
+        help="print only; leave docs/benchmarks.md alone (named benchmarks replace only their own sections)",
+    )
     args = p.parse_args(argv)
     modules = sorted(f.stem for f in Path(__file__).parent.glob("bench_*.py"))
     if args.names:
@@ -38,7 +42,26 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_write and not args.names:
         DOC.write_text(header + "\n" + "\n\n".join(sections) + "\n", encoding="utf-8")
         print(f"wrote {DOC.relative_to(ROOT)}", file=sys.stderr)
+    elif not args.no_write and DOC.exists():
+        text = DOC.read_text(encoding="utf-8")
+        for section in sections:
+            text = replace_section(text, section)
+        DOC.write_text(text, encoding="utf-8")
+        print(f"updated {len(sections)} section(s) of {DOC.relative_to(ROOT)}", file=sys.stderr)
     return 0
+
+
+def replace_section(doc: str, section: str) -> str:
+    """Put ``section`` (starting ``## Title``) in place of the doc's section of that title, or append it."""
+    title = section.split("\n", 1)[0]
+    lines = doc.rstrip("\n").split("\n")
+    if title not in lines:
+        return doc.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
+    start = lines.index(title)
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    kept_after = lines[end:]
+    out = lines[:start] + section.rstrip("\n").split("\n") + (["", *kept_after] if kept_after else [])
+    return "\n".join(out) + "\n"
 
 
 def _cpu() -> str:

@@ -35,6 +35,7 @@ from bot.notify import Notifier
 from bot.outbox import OutboxSender
 from bot.prefs import PrefsStore
 from bot.render.help import Role, bot_commands
+from bot.telegram_http import AiohttpRequest
 from core.bootstrap import App
 from core.clock import IST
 from core.errors import ConfigError
@@ -156,9 +157,10 @@ def build_bot(
             )
         )
         .concurrent_updates(concurrent_updates)
-        .connect_timeout(10)
-        .read_timeout(30)
-        .get_updates_read_timeout(40)
+        # aiohttp keep-alive pools instead of PTB's httpx client: about a fifth of the CPU per request
+        # (bot/telegram_http.py; docs/benchmarks.md, "Load").
+        .request(AiohttpRequest(connect_timeout=10, read_timeout=30))
+        .get_updates_request(AiohttpRequest(connection_pool_size=1, connect_timeout=10, read_timeout=40))
     )
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=5))

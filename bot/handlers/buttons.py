@@ -13,7 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot.auth import first_refusal
 from bot.context import BotContext, ctx_of
-from bot.handlers.common import edit_or_send, send
+from bot.handlers.common import edit_or_send, render_chart, send
 from bot.handlers.desk import on_suggestion_button
 from bot.handlers.positions import on_position_button
 from bot.handlers.reports import on_risk_button
@@ -113,7 +113,7 @@ async def _chain_button(update: Update, query, cb: ChainCallback, bc: BotContext
     if chain is None:
         await send(update, chain_view(snap, bc.now(), cb.expiry))
         return
-    await send(update, chain_photo(chain))
+    await send(update, await render_chart(chain_photo, chain))
 
 
 async def _settings_button(update: Update, query, cb, bc: BotContext) -> None:  # type: ignore[no-untyped-def]

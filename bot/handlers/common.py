@@ -7,11 +7,12 @@ turns a ``UsageError`` into the command's usage line. Handlers stay thin: parse,
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from telegram import CallbackQuery, InputFile, Message, Update
 from telegram.error import BadRequest
@@ -25,6 +26,8 @@ from bot.render.message import PhotoReply, Reply
 
 log = logging.getLogger("niftybot.bot")
 
+P = ParamSpec("P")
+R = TypeVar("R")
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE, BotContext], Awaitable[None]]
 
 
@@ -70,6 +73,13 @@ async def edit_or_send(query: CallbackQuery, update: Update, reply: Reply) -> No
             return
         log.info("could not edit the pressed message (%s); sending a new one", exc)
         await send(update, reply)
+
+
+async def render_chart(make: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Draw a chart in a worker thread: a cache miss is tens of milliseconds of matplotlib, and on the
+    event loop every other user's command would wait for it (charts use matplotlib's object API on the
+    Agg canvas, safe in threads; bot.render.charts)."""
+    return await asyncio.to_thread(make, *args, **kwargs)
 
 
 async def refuse_stranger(update: Update, bc: BotContext, what: str) -> None:

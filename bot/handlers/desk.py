@@ -6,7 +6,7 @@ from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
 from bot.context import BotContext
-from bot.handlers.common import command, edit_or_send, no_args, one_int, send, user_label
+from bot.handlers.common import command, edit_or_send, no_args, one_int, render_chart, send, user_label
 from bot.render.callbacks import CallbackAction, SuggestionCallback
 from bot.render.help import Role
 from bot.render.message import Reply
@@ -99,7 +99,7 @@ async def on_suggestion_button(
 
         await send(update, suggestion_details(s, record_line(bc, s.algorithm)))
     elif cb.action is CallbackAction.PAYOFF:
-        await send(update, payoff_photo(s))
+        await send(update, await render_chart(payoff_photo, s))
 
 
 def resend_suggestion(s) -> Reply:  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
 from bot.context import BotContext
-from bot.handlers.common import command, edit_or_send, no_args, one_int, send
+from bot.handlers.common import command, edit_or_send, no_args, one_int, render_chart, send
 from bot.render import replies
 from bot.render.callbacks import CallbackAction, PositionCallback
 from bot.render.help import Role
@@ -65,4 +65,4 @@ async def on_position_button(
     elif cb.action is CallbackAction.POSITION_PAYOFF:
         snap = bc.app.market.latest
         spot = snap.spot.last if snap is not None and snap.spot is not None else None
-        await send(update, position_payoff_photo(p, spot))
+        await send(update, await render_chart(position_payoff_photo, p, spot))

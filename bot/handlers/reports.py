@@ -6,7 +6,16 @@ from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
 from bot.context import BotContext
-from bot.handlers.common import UsageError, command, edit_or_send, no_args, one_int, send, user_label
+from bot.handlers.common import (
+    UsageError,
+    command,
+    edit_or_send,
+    no_args,
+    one_int,
+    render_chart,
+    send,
+    user_label,
+)
 from bot.render.callbacks import CallbackAction, RiskCallback
 from bot.render.help import Role
 from bot.render.history import audit_view, history_view
@@ -24,7 +33,7 @@ async def pnl(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotContext
         raise UsageError("the period is day, week or month")
     report = bc.app.reports.pnl(PERIODS[args[0].lower()] if args else "day")
     await send(update, pnl_message(report))
-    photo = pnl_photo(report)
+    photo = await render_chart(pnl_photo, report)
     if photo is not None:
         await send(update, photo)
 

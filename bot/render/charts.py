@@ -6,14 +6,22 @@ global state, safe in threads). Output is deterministic for the same input: fixe
 timestamp metadata.
 Units: rupees for the whole suggestion or position (payoff), IV in percent on the axis (stored as a
 decimal), open interest as reported, times in IST.
+
+Drawing costs tens of milliseconds of CPU while the data behind a chart changes at most once a minute
+(a refresh, a mark), and many users ask for the same chart: the PNG is cached by a fingerprint of the
+data step's output and the title (an LRU of ``CACHE_SIZE`` images), so the same data draws once. Being
+keyed on content, a cached chart is always the one the current data would draw.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
 
 import numpy as np
@@ -41,7 +49,78 @@ def rupees(x: float) -> str:
     return f"{'-' if r < 0 else ''}₹{group_indian(str(abs(r)))}"
 
 
+CACHE_SIZE = 32
+_cache: OrderedDict[bytes, bytes] = OrderedDict()
+_cache_lock = threading.Lock()
+cache_stats = {"hits": 0, "misses": 0}
+
+
+def _feed(h: hashlib._Hash, x: object) -> None:
+    h.update(type(x).__name__.encode())
+    if isinstance(x, np.ndarray):
+        h.update(f"{x.dtype.str}{x.shape}".encode())
+        h.update(np.ascontiguousarray(x).tobytes())
+    elif is_dataclass(x) and not isinstance(x, type):
+        for f in fields(x):
+            _feed(h, getattr(x, f.name))
+    elif isinstance(x, tuple | list):
+        h.update(b"(%d" % len(x))
+        for item in x:
+            _feed(h, item)
+    else:
+        h.update(repr(x).encode())
+    h.update(b"\0")
+
+
+def fingerprint(*parts: object) -> bytes:
+    """A digest of chart inputs (dataclasses, arrays, tuples, scalars): equal inputs, equal digest."""
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        _feed(h, part)
+    return h.digest()
+
+
+def _cached(key: bytes, draw: Callable[[], bytes]) -> bytes:
+    with _cache_lock:
+        png = _cache.get(key)
+        if png is not None:
+            _cache.move_to_end(key)
+            cache_stats["hits"] += 1
+            return png
+    png = draw()  # outside the lock: two first requests may both draw; the result is the same
+    with _cache_lock:
+        cache_stats["misses"] += 1
+        _cache[key] = png
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return png
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def _layout(fig: Figure) -> None:
+    """Fixed margins, the left one sized to the widest y tick label (no drawing needed).
+
+    Matplotlib's constrained layout measures every artist by drawing the figure an extra time: about
+    half of a chart's CPU. Only the y tick labels vary in width here (rupee amounts), and their text
+    is known before drawing.
+    """
+    chars = 0
+    for ax in fig.axes:
+        lo, hi = ax.get_ylim()
+        ticks = [t for t in ax.get_yticks() if min(lo, hi) <= t <= max(lo, hi)]
+        labels = ax.yaxis.get_major_formatter().format_ticks(ticks)
+        chars = max(chars, *(len(t) for t in labels), 1)
+    ylabel = any(ax.get_ylabel() for ax in fig.axes)
+    left_px = 16 + 9 * chars + (26 if ylabel else 0)
+    fig.subplots_adjust(left=left_px / (WIDTH_IN * DPI), right=0.965, top=0.91, bottom=0.14, hspace=0.12)
+
+
 def _png(fig: Figure) -> bytes:
+    _layout(fig)
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
@@ -49,7 +128,7 @@ def _png(fig: Figure) -> bytes:
 
 
 def _figure(rows: int = 1, heights: Sequence[float] | None = None) -> tuple[Figure, list[Axes]]:
-    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)  # margins: _layout
     axes = fig.subplots(rows, 1, sharex=True, gridspec_kw={"height_ratios": heights} if heights else None)
     return fig, list(np.atleast_1d(axes))
 
@@ -119,6 +198,10 @@ def payoff_data(legs: Sequence[PayoffLeg], spot: float | None, points: int = 401
 
 
 def payoff_chart(data: PayoffData, title: str) -> bytes:
+    return _cached(fingerprint("payoff", data, title), lambda: _draw_payoff(data, title))
+
+
+def _draw_payoff(data: PayoffData, title: str) -> bytes:
     fig, (ax,) = _figure()
     ax.plot(data.prices, data.pnl, color=NEUTRAL, linewidth=2)
     ax.fill_between(data.prices, data.pnl, 0, where=data.pnl >= 0, color=PROFIT, alpha=0.18, interpolate=True)
@@ -224,6 +307,10 @@ def smile_data(chain: ChainSnapshot, each_side: int | None = 20) -> SmileData:
 
 
 def smile_chart(data: SmileData) -> bytes:
+    return _cached(fingerprint("smile", data), lambda: _draw_smile(data))
+
+
+def _draw_smile(data: SmileData) -> bytes:
     fig, (top, bottom) = _figure(2, heights=(3, 2))
     top.plot(data.strikes, data.otm_iv, color=NEUTRAL, linewidth=2, label="OTM IV")
     top.plot(data.strikes, data.call_iv, color=PROFIT, linewidth=0.8, linestyle="--", label="CE IV")
@@ -303,6 +390,10 @@ def equity_chart(points: Sequence[EquityPoint]) -> bytes:
     data = equity_data(points)
     if len(data.times) < 2:
         raise ValueError("an equity curve needs at least two points")
+    return _cached(fingerprint("equity", data), lambda: _draw_equity(data))
+
+
+def _draw_equity(data: EquityData) -> bytes:
     x = date2num(list(data.times))  # type: ignore[no-untyped-call]  # day numbers; axis shows IST
     fig, (ax,) = _figure()
     ax.plot(x, data.equity, color=NEUTRAL, linewidth=1.8, label="equity")

@@ -151,6 +151,21 @@ class ChainSnapshot:
             )
         )
 
+    @functools.cached_property
+    def greeks(self) -> dict[str, tuple[float, float]]:
+        """(delta, theta) per unit by tradingsymbol, NaN where unknown; built once per snapshot (every
+        /positions reads the open legs' Greeks)."""
+        f = self.frame
+        if not len(f) or "tradingsymbol" not in f or "delta" not in f or "theta" not in f:
+            return {}
+        return dict(
+            zip(
+                f["tradingsymbol"].tolist(),
+                zip(f["delta"].to_numpy(float).tolist(), f["theta"].to_numpy(float).tolist(), strict=True),
+                strict=True,
+            )
+        )
+
 
 @dataclass(frozen=True)
 class Technicals:

@@ -42,17 +42,11 @@ def position_view(p: Position, snapshot: MarketSnapshot | None = None) -> Positi
     theta: float | None = None
     chain = snapshot.chain(p.expiry) if snapshot is not None else None
     if chain is not None and len(chain.frame):
-        rows = chain.frame.set_index("tradingsymbol")
+        greeks = chain.greeks
         try:
-            picked = [rows.loc[leg.contract.tradingsymbol] for leg in p.legs]
-            d = sum(
-                leg.action.sign * leg.quantity * float(r["delta"])
-                for leg, r in zip(p.legs, picked, strict=True)
-            )
-            th = sum(
-                leg.action.sign * leg.quantity * float(r["theta"])
-                for leg, r in zip(p.legs, picked, strict=True)
-            )
+            picked = [greeks[leg.contract.tradingsymbol] for leg in p.legs]
+            d = sum(leg.action.sign * leg.quantity * g[0] for leg, g in zip(p.legs, picked, strict=True))
+            th = sum(leg.action.sign * leg.quantity * g[1] for leg, g in zip(p.legs, picked, strict=True))
             if math.isfinite(d) and math.isfinite(th):
                 delta, theta = d, th
         except KeyError:

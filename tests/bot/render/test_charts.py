@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import struct
 from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -109,6 +110,7 @@ def test_charts_are_pngs_of_a_fixed_size_and_deterministic() -> None:
     first = charts.suggestion_payoff_chart(s)
     assert _png_size(first) == (880, 495)
     assert 10_000 < len(first) < 400_000
+    charts.clear_cache()  # drawn again, not taken from the cache
     photo = payoff_photo(s)
     assert photo.png == first  # same input, same bytes
     assert "Payoff at expiry" in photo.caption
@@ -137,3 +139,44 @@ def test_payoff_leg_quantities_follow_the_lot_size_and_ratio() -> None:
     s = f.suggestion(structure=replace(f.bull_put_structure(), legs=(leg,)), lots=3)
     (pl,) = charts.suggestion_legs(s)
     assert pl == PayoffLeg(23900.0, "PE", -1, 3 * 65 * 2, float(Decimal("61.60")))
+
+
+# ---- the chart cache ------------------------------------------------------------------------------------
+def test_the_same_data_draws_once_and_new_data_draws_anew(monkeypatch: pytest.MonkeyPatch) -> None:
+    charts.clear_cache()
+    drawn: list[str] = []
+    real = charts._draw_equity
+
+    def counting(data: charts.EquityData) -> bytes:
+        drawn.append("equity")
+        return real(data)
+
+    monkeypatch.setattr(charts, "_draw_equity", counting)
+    points = f.equity_points()
+    first = charts.equity_chart(points)
+    assert charts.equity_chart(list(points)) == first  # an equal copy of the data: from the cache
+    assert drawn == ["equity"]
+    # One more mark (what the monitor adds each minute) is new data: drawn again, and different.
+    later = replace(points[-1], at=points[-1].at + timedelta(minutes=1), equity=points[-1].equity + 1)
+    assert charts.equity_chart([*points, later]) != first
+    assert drawn == ["equity", "equity"]
+
+
+def test_fingerprints_tell_apart_any_change_of_the_inputs() -> None:
+    data = charts.payoff_data([PayoffLeg(25000.0, "CE", 1, 75, 120.0)], 25010.0)
+    same = charts.payoff_data([PayoffLeg(25000.0, "CE", 1, 75, 120.0)], 25010.0)
+    assert charts.fingerprint(data, "t") == charts.fingerprint(same, "t")
+    bumped = replace(data, pnl=data.pnl.copy())
+    bumped.pnl[17] += 0.01
+    assert charts.fingerprint(bumped, "t") != charts.fingerprint(data, "t")
+    assert charts.fingerprint(replace(data, spot=25011.0), "t") != charts.fingerprint(data, "t")
+    assert charts.fingerprint(data, "other title") != charts.fingerprint(data, "t")
+    assert charts.fingerprint((1,), "t") != charts.fingerprint(("1",), "t")
+
+
+def test_the_cache_keeps_a_bounded_number_of_images() -> None:
+    charts.clear_cache()
+    for i in range(charts.CACHE_SIZE + 5):
+        data = charts.payoff_data([PayoffLeg(25000.0 + 50 * i, "CE", 1, 75, 120.0)], None)
+        charts.payoff_chart(data, f"#{i}")
+    assert len(charts._cache) == charts.CACHE_SIZE

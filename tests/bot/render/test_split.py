@@ -12,6 +12,7 @@ from bot.render.message import Reply, photo_reply
 from bot.render.split import (
     CAPTION_LIMIT,
     MESSAGE_LIMIT,
+    _atoms,
     fit_caption,
     split_message,
     telegram_length,
@@ -165,3 +166,16 @@ def test_split_parts_stay_within_the_limit_valid_and_keep_the_text(text: str, li
 def test_split_measures_like_an_independent_parser(text: str) -> None:
     assert telegram_length(text) == utf16_length(text)
     assert visible_text(text) == visible(text)
+
+
+@pytest.mark.property
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        telegram_html(), st.text(), st.text(st.sampled_from([*"ab<>&#;x0123456789/ \n", "\ud800", "😀"]))
+    )
+)
+def test_the_fast_length_equals_the_sum_of_the_atoms(text: str) -> None:
+    # telegram_length skips building per-character atoms; it must count exactly as they do, on valid
+    # HTML and on anything else (stray "&", "<", lone surrogates, out-of-range character references).
+    assert telegram_length(text) == sum(a.size for a in _atoms(text))

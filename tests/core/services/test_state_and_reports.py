@@ -132,3 +132,37 @@ async def test_pnl_for_the_day_adds_up(engine):
     assert reports.pnl("week").net_realized == day.net_realized
     assert [d.action.value for d in reports.audit(3)] == ["pause", "open", "approve"]
     assert desk.service.suggestion(1).status is SuggestionStatus.EXECUTED
+
+
+# ---- Greeks of a position from the snapshot's chain ------------------------------------------------------
+def test_position_greeks_sum_the_legs_from_the_chain_and_are_unknown_when_a_leg_is_missing() -> None:
+    from dataclasses import replace
+
+    from core.services.reports import position_view
+    from tests.bot.render import factories as f
+
+    p, snap = f.position(), f.snapshot()
+    chain = snap.chain(p.expiry)
+    frame = chain.frame.set_index("tradingsymbol")
+    want_delta = sum(
+        leg.action.sign * leg.quantity * float(frame.loc[leg.contract.tradingsymbol, "delta"])
+        for leg in p.legs
+    )
+    want_theta = sum(
+        leg.action.sign * leg.quantity * float(frame.loc[leg.contract.tradingsymbol, "theta"])
+        for leg in p.legs
+    )
+    view = position_view(p, snap)
+    assert view.net_delta == pytest.approx(want_delta, abs=1e-9) and view.net_theta == pytest.approx(
+        want_theta, abs=1e-9
+    )
+    assert view.net_delta != 0
+
+    # A leg the chain does not quote, or a Greek the chain does not know: no number rather than a wrong one.
+    missing = chain.frame[chain.frame["tradingsymbol"] != p.legs[0].contract.tradingsymbol]
+    assert position_view(p, f.snapshot(chains=(replace(chain, frame=missing),))).net_delta is None
+    unknown = chain.frame.copy()
+    unknown.loc[unknown["tradingsymbol"] == p.legs[1].contract.tradingsymbol, "theta"] = float("nan")
+    view = position_view(p, f.snapshot(chains=(replace(chain, frame=unknown),)))
+    assert view.net_delta is None and view.net_theta is None
+    assert position_view(p, None).net_delta is None
