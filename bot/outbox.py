@@ -88,6 +88,27 @@ def enqueue(session: Session, msg: Outgoing, now: datetime) -> bool:
     return True
 
 
+def rewrite_pending(session: Session, ref: str, text: str, keyboard: InlineKeyboardMarkup | None) -> int:
+    """Give the not-yet-sent text messages recorded under ``ref`` new content (a suggestion decided
+    while its message was still queued goes out decided, not with live Approve buttons); returns how
+    many rows changed. A row already on its way is caught by the sender, which edits the message once
+    it is marked sent (see ``OutboxSender._mark_sent``)."""
+    rows = session.scalars(
+        select(OutboxMessageRow).where(
+            OutboxMessageRow.ref == ref,
+            OutboxMessageRow.status == PENDING,
+            OutboxMessageRow.op == "send",
+        )
+    )
+    markup = keyboard.to_dict() if keyboard is not None else None
+    n = 0
+    for row in rows:
+        if row.text != text or row.keyboard != markup:
+            row.text, row.keyboard = text, markup
+            n += 1
+    return n
+
+
 def sent_messages(session: Session, ref: str) -> list[tuple[int, int]]:
     """(chat_id, message_id) of the sent messages recorded under ``ref`` (to edit them later)."""
     rows = session.execute(
@@ -213,7 +234,7 @@ class OutboxSender:
             )
             log.warning("outbox %s: network error (%s), retry in %ss", row.id, exc, backoff)
             return False
-        self._mark_sent(row.id, message_id)
+        self._mark_sent(row.id, message_id, row)
         return True
 
     async def _deliver(
@@ -243,13 +264,37 @@ class OutboxSender:
             msg = await bot.send_message(text=text, parse_mode=mode, **common)
         return int(msg.message_id)
 
-    def _mark_sent(self, row_id: int, message_id: int | None) -> None:
+    def _mark_sent(self, row_id: int, message_id: int | None, sent: OutboxMessageRow | None = None) -> None:
+        """Mark the row sent. ``sent``: the row as it was read for sending; if its content was
+        rewritten meanwhile (``rewrite_pending``), the message just sent is edited to the new content."""
         with transaction(self.factory) as s:
             row = s.get(OutboxMessageRow, row_id)
             if row is not None:
                 row.status, row.sent_at, row.telegram_message_id = SENT, self.clock.now(), message_id
                 row.attempts += 1
                 kind = row.kind
+                if (
+                    sent is not None
+                    and message_id is not None
+                    and row.op == "send"
+                    and (row.text != sent.text or row.keyboard != sent.keyboard)
+                ):
+                    s.add(
+                        OutboxMessageRow(
+                            created_at=self.clock.now(),
+                            chat_id=row.chat_id,
+                            kind="edit",
+                            op="edit",
+                            target_message_id=message_id,
+                            ref=row.ref,
+                            dedupe_key=f"rewritten:{row.id}",
+                            text=row.text,
+                            keyboard=row.keyboard,
+                            silent=False,
+                            status=PENDING,
+                            attempts=0,
+                        )
+                    )
         if self.on_result:
             self.on_result(kind, True)
 
