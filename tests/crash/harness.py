@@ -18,6 +18,7 @@ clock past the entry window, runs until the outbox is drained, and stops with SI
 from __future__ import annotations
 
 import asyncio
+import bisect
 import itertools
 import os
 import random
@@ -51,9 +52,6 @@ START = datetime(2026, 11, 25, 10, 0, tzinfo=IST)  # a Wednesday: market open, i
 FINAL_AT = datetime(2026, 11, 25, 14, 35, tzinfo=IST)  # after the entry window: no new suggestions
 SPEED = 60.0
 _AP = re.compile(r"^v1:(ap|rj|cc):(\d+)$")
-# A duplicate is explained by the documented window (killed between Telegram's answer and the commit
-# that marks the row sent) when the first copy went out at most this long before a kill.
-WINDOW_S = 1.0
 
 
 def crash_config() -> dict[str, Any]:
@@ -169,6 +167,7 @@ class CrashRun:
     emu: TelegramEmulator | None = None
     stats: RunStats = field(default_factory=RunStats)
     kill_times: list[float] = field(default_factory=list)
+    spawn_times: list[float] = field(default_factory=list)
     presses: list[Press] = field(default_factory=list)
     pressed: set[str] = field(default_factory=set)
     _t0: float = 0.0
@@ -211,6 +210,7 @@ class CrashRun:
         assert self.emu is not None
         mark = len(self.emu.requests)
         self._log = (self.workdir / "child.log").open("ab")
+        self.spawn_times.append(time.monotonic())
         self._proc = subprocess.Popen(
             [self.python, "-m", "bot.cli", "run"],
             cwd=self.workdir,
@@ -599,9 +599,14 @@ def _check_outbox(run: CrashRun, outbox: list[Any], sugs: dict[int, Any]) -> lis
         extra = len(times) - rows_by[key]
         if extra <= 0:
             continue
+        # The documented window: the process was killed after Telegram answered and before the commit
+        # that marks the row sent, so the next life sends the row again. Such a copy is the last send
+        # of its life, that life ended with SIGKILL, and the next copy comes in a later life.
         explained = 0
         for first, second in itertools.pairwise(times):
-            if any(first <= k <= second and k - first <= WINDOW_S for k in run.kill_times):
+            life = bisect.bisect_right(run.spawn_times, first) - 1
+            killed = life < len(run.kill_times) and run.kill_times[life] >= first
+            if killed and bisect.bisect_right(run.spawn_times, second) - 1 > life:
                 explained += 1
         if explained >= extra:
             st.explained_duplicates += extra

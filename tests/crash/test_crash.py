@@ -52,11 +52,11 @@ async def _run(backend: str, tmp_path: Path, seed: int, kills: int, **kw: Any) -
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 async def test_crash_short(backend: str, tmp_path: Path) -> None:
-    await _run(backend, tmp_path, seed=1, kills=3, life_seconds=(1.5, 3.0), startup_kill_share=0.0)
+    await _run(backend, tmp_path, seed=1, kills=3, life_seconds=(1.0, 2.5), startup_kill_share=0.0)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [11, 12, 13, 14, 15])
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 async def test_crash_full(backend: str, seed: int, tmp_path: Path) -> None:
-    await _run(backend, tmp_path, seed=seed, kills=20)
+    await _run(backend, tmp_path, seed=seed, kills=20, life_seconds=(0.5, 2.5), startup_kill_share=0.25)
