@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from bot.outbox import Outgoing, enqueue, sent_messages
+from bot.outbox import Outgoing, enqueue, rewrite_pending, sent_messages
 from bot.prefs import PrefsStore, delivery
 from bot.render import alerts
 from bot.render.message import PhotoReply, Reply
@@ -119,7 +119,8 @@ class Notifier:
         return n
 
     def edit(self, session: Session, ref: str, reply: Reply, key: str, now: datetime) -> int:
-        n = 0
+        """Edit the messages sent under ``ref``; those still queued get the new content instead."""
+        n = rewrite_pending(session, ref, reply.parts()[0], reply.keyboard)
         for chat_id, message_id in sent_messages(session, ref):
             n += enqueue(
                 session,

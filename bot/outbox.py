@@ -6,7 +6,9 @@
   chat, 20/min in a group); PTB's AIORateLimiter handles the global limit and retries 429s. A 429 that
   survives those retries is waited out (``not_before`` = now + retry_after), never dropped. A message
   Telegram refuses to parse is re-sent as plain text and the error logged; other permanent refusals
-  (chat not found, bot blocked) are marked failed with the reason. Network errors back off and retry.
+  (chat not found, bot blocked) are marked failed with the reason. Network errors (Telegram down or
+  unreachable) end the flush and back off exponentially, capped at ``MAX_BACKOFF``; they never make a
+  row fail, so an outage of any length loses nothing.
 - After a crash, rows still ``pending`` go out on the next flush: nothing is lost. (The one window for
   a duplicate is a crash between Telegram's answer and the commit that marks the row sent.)
 """
@@ -37,7 +39,7 @@ log = logging.getLogger(__name__)
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 PRIVATE_GAP = 1.0  # seconds between messages to one private chat
 GROUP_GAP = 3.0  # 20 per minute in a group
-MAX_ATTEMPTS = 8
+MAX_BACKOFF = 60.0  # seconds: the longest wait between tries while Telegram is unreachable
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -88,6 +90,27 @@ def enqueue(session: Session, msg: Outgoing, now: datetime) -> bool:
     return True
 
 
+def rewrite_pending(session: Session, ref: str, text: str, keyboard: InlineKeyboardMarkup | None) -> int:
+    """Give the not-yet-sent text messages recorded under ``ref`` new content (a suggestion decided
+    while its message was still queued goes out decided, not with live Approve buttons); returns how
+    many rows changed. A row already on its way is caught by the sender, which edits the message once
+    it is marked sent (see ``OutboxSender._mark_sent``)."""
+    rows = session.scalars(
+        select(OutboxMessageRow).where(
+            OutboxMessageRow.ref == ref,
+            OutboxMessageRow.status == PENDING,
+            OutboxMessageRow.op == "send",
+        )
+    )
+    markup = keyboard.to_dict() if keyboard is not None else None
+    n = 0
+    for row in rows:
+        if row.text != text or row.keyboard != markup:
+            row.text, row.keyboard = text, markup
+            n += 1
+    return n
+
+
 def sent_messages(session: Session, ref: str) -> list[tuple[int, int]]:
     """(chat_id, message_id) of the sent messages recorded under ``ref`` (to edit them later)."""
     rows = session.execute(
@@ -121,6 +144,7 @@ class OutboxSender:
         self.on_result = on_result  # (kind, ok) for metrics
         self.on_retry_after: Callable[[], None] | None = None
         self.retry_after_seen = 0
+        self._outage = False
 
     def backlog(self) -> int:
         with transaction(self.factory, write=False) as s:
@@ -151,6 +175,7 @@ class OutboxSender:
                 s.expunge_all()
             sent = 0
             blocked: set[int] = set()
+            self._outage = False
             for row in rows:
                 if row.chat_id in blocked or (row.not_before is not None and row.not_before > now):
                     blocked.add(row.chat_id)  # keep each chat's order
@@ -158,6 +183,8 @@ class OutboxSender:
                 await self._pace(row.chat_id)
                 if await self._send_one(bot, row):
                     sent += 1
+                elif self._outage:
+                    break  # Telegram is unreachable: the other rows would only fail the same way
                 else:
                     blocked.add(row.chat_id)
             return sent
@@ -200,11 +227,10 @@ class OutboxSender:
             self._fail(row, str(exc))
             return False
         except (TimedOut, NetworkError) as exc:
+            # Telegram (or the way to it) is down, not this message: keep the row and back off.
+            self._outage = True
             attempts = row.attempts + 1
-            if attempts >= MAX_ATTEMPTS:
-                self._fail(row, f"gave up after {attempts} attempts: {exc}")
-                return False
-            backoff = min(2**attempts, 300)
+            backoff = min(2.0 ** min(attempts, 16), MAX_BACKOFF)
             self._update(
                 row.id,
                 not_before=self.clock.now() + timedelta(seconds=backoff),
@@ -213,7 +239,7 @@ class OutboxSender:
             )
             log.warning("outbox %s: network error (%s), retry in %ss", row.id, exc, backoff)
             return False
-        self._mark_sent(row.id, message_id)
+        self._mark_sent(row.id, message_id, row)
         return True
 
     async def _deliver(
@@ -243,13 +269,37 @@ class OutboxSender:
             msg = await bot.send_message(text=text, parse_mode=mode, **common)
         return int(msg.message_id)
 
-    def _mark_sent(self, row_id: int, message_id: int | None) -> None:
+    def _mark_sent(self, row_id: int, message_id: int | None, sent: OutboxMessageRow | None = None) -> None:
+        """Mark the row sent. ``sent``: the row as it was read for sending; if its content was
+        rewritten meanwhile (``rewrite_pending``), the message just sent is edited to the new content."""
         with transaction(self.factory) as s:
             row = s.get(OutboxMessageRow, row_id)
             if row is not None:
                 row.status, row.sent_at, row.telegram_message_id = SENT, self.clock.now(), message_id
                 row.attempts += 1
                 kind = row.kind
+                if (
+                    sent is not None
+                    and message_id is not None
+                    and row.op == "send"
+                    and (row.text != sent.text or row.keyboard != sent.keyboard)
+                ):
+                    s.add(
+                        OutboxMessageRow(
+                            created_at=self.clock.now(),
+                            chat_id=row.chat_id,
+                            kind="edit",
+                            op="edit",
+                            target_message_id=message_id,
+                            ref=row.ref,
+                            dedupe_key=f"rewritten:{row.id}",
+                            text=row.text,
+                            keyboard=row.keyboard,
+                            silent=False,
+                            status=PENDING,
+                            attempts=0,
+                        )
+                    )
         if self.on_result:
             self.on_result(kind, True)
 

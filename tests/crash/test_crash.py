@@ -1,0 +1,62 @@
+"""Crash consistency: the bot as a real process, SIGKILLed at random points and restarted, on SQLite and
+PostgreSQL; after the run every invariant of tests/crash/harness.py:check holds.
+
+Short version (make test): 3 kills per backend. Full version (make test-slow): 5 seeds x 2 backends x
+20 kills = 200 kills. Figures of a full run are printed and recorded in docs/reliability.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import POSTGRES_URL, postgres_problem
+from tests.crash.harness import CrashRun, Database, check
+
+pytestmark = [pytest.mark.e2e, pytest.mark.db]
+
+
+def _database(backend: str, tmp_path: Path) -> Database:
+    if backend == "sqlite":
+        return Database.sqlite(tmp_path / "crash.db")
+    problem = postgres_problem()
+    if problem:
+        pytest.skip(problem)
+    return Database.postgres(POSTGRES_URL)
+
+
+async def _run(backend: str, tmp_path: Path, seed: int, kills: int, **kw: Any) -> None:
+    db = _database(backend, tmp_path)
+    try:
+        run = CrashRun(tmp_path, db, seed=seed, kills=kills, **kw)
+        stats = await run.run()
+        violations = check(run)
+    finally:
+        db.drop()
+    figures = {k: v for k, v in vars(stats).items() if k != "startup_seconds"}
+    figures["startup_median_s"] = sorted(stats.startup_seconds)[len(stats.startup_seconds) // 2]
+    figures["violations"] = len(violations)
+    out = os.environ.get("NIFTYBOT_CRASH_FIGURES")
+    if out:
+        with Path(out).open("a") as f:  # noqa: ASYNC230 (one line at the end of a run)
+            f.write(json.dumps(figures, default=str) + "\n")
+    print("crash run:", json.dumps(figures, default=str))
+    assert stats.kills == kills
+    assert stats.approvals_pressed > 0
+    assert not violations, "\n".join(violations)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_crash_short(backend: str, tmp_path: Path) -> None:
+    await _run(backend, tmp_path, seed=1, kills=3, life_seconds=(1.0, 2.5), startup_kill_share=0.0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [11, 12, 13, 14, 15])
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_crash_full(backend: str, seed: int, tmp_path: Path) -> None:
+    await _run(backend, tmp_path, seed=seed, kills=20, life_seconds=(0.5, 2.5), startup_kill_share=0.25)
