@@ -132,7 +132,9 @@ def build_bot(
     concurrent_updates: int = 32,
     jobs: bool = True,
     rate_limiter: bool = True,
+    read_timeout: float = 30.0,
 ) -> tuple[Application, BotContext]:  # type: ignore[type-arg]
+    """``read_timeout``: seconds PTB waits for a Bot API answer (tests with a slow Telegram lower it)."""
     settings = app.settings
     secret = token or (
         settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
@@ -157,7 +159,7 @@ def build_bot(
         )
         .concurrent_updates(concurrent_updates)
         .connect_timeout(10)
-        .read_timeout(30)
+        .read_timeout(read_timeout)
         .get_updates_read_timeout(40)
     )
     if rate_limiter:

@@ -111,11 +111,13 @@ def build_app(
     migrate: bool = True,
     record: bool | None = None,
     guards: GuardRegistry | None = None,
+    yahoo_fetcher: Any = None,
 ) -> App:
     """Wire the app. ``record``: attach the snapshot recorder (``core.recording``); by default it
     records when ``recording.enabled`` and the market data is live (``MARKET_DATA=kite``), since
     simulated chains can be regenerated at will. Tests may pass a ``guards`` registry built on a fake
-    monotonic clock (breaker recovery without sleeping); it must be built from ``config.engine``."""
+    monotonic clock (breaker recovery without sleeping); it must be built from ``config.engine``; and a
+    ``yahoo_fetcher`` in place of yfinance (``MARKET_DATA=kite`` with recorded Yahoo frames)."""
     calendar = calendar or default_calendar()
     live = source is None and settings.market_data is MarketDataSource.KITE
     clock = clock or build_clock(settings)
@@ -126,7 +128,9 @@ def build_app(
     guards = guards or GuardRegistry(config.engine)
     guards.add_breaker_listener(_breaker_events(factory, clock))
     if source is None:
-        source, iv_history = build_source(settings, calendar, registry=guards, engine=engine, now=clock.now())
+        source, iv_history = build_source(
+            settings, calendar, registry=guards, engine=engine, now=clock.now(), yahoo_fetcher=yahoo_fetcher
+        )
     else:
         iv_history = source if hasattr(source, "iv_history") else None
     snapshots = SnapshotEngine(source, calendar, config, iv_history=iv_history)
