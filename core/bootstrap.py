@@ -35,16 +35,20 @@ log = logging.getLogger(__name__)
 
 
 def _breaker_events(factory: sessionmaker[Session], clock: Clock) -> Callable[[BreakerEvent], None]:
-    """A data source's breaker opening or closing becomes an outbox event (an alert, deduplicated).
+    """A data source's breaker opening or closing, or a source refusing our credentials, becomes an
+    outbox event (an alert, deduplicated).
 
     One alert per outage: a failed trial call (HALF_OPEN → OPEN) is the same outage going on, so it is
     not announced again; the next alert is "back" (→ CLOSED)."""
 
     def on_change(event: BreakerEvent) -> None:
-        if event.new is BreakerState.HALF_OPEN:
-            return
-        if event.old is BreakerState.HALF_OPEN and event.new is BreakerState.OPEN:
-            return
+        if event.kind == "state":
+            if event.new is BreakerState.HALF_OPEN:
+                return
+            if event.old is BreakerState.HALF_OPEN and event.new is BreakerState.OPEN:
+                return
+        # A refused credential is announced once ("auth"); accepted again, it is "back" (closed).
+        state = "auth" if event.kind == "auth" else event.new.value
         now = clock.now()
         try:
             with transaction(factory) as s:
@@ -52,8 +56,8 @@ def _breaker_events(factory: sessionmaker[Session], clock: Clock) -> Callable[[B
                     s,
                     EventKind.BREAKER,
                     now,
-                    {"source": event.name, "state": event.new.value, "reason": event.reason},
-                    dedupe_key=f"breaker:{event.name}:{event.new.value}:{int(now.timestamp()) // 60}",
+                    {"source": event.name, "state": state, "reason": event.reason},
+                    dedupe_key=f"breaker:{event.name}:{state}:{int(now.timestamp()) // 60}",
                 )
         except Exception:
             log.exception("could not record the breaker event")

@@ -195,10 +195,12 @@ class FaultBot(DeskBot):
             await self.application.post_init(self.application)
         await self.application.start()
         await self.application.updater.start_polling(poll_interval=0, timeout=1)
-        # The IV history a live desk builds up: backfilled from Yahoo's India VIX closes.
-        await app.source.yahoo.refresh(self.clock.now())
+        # What a desk that ran yesterday has: NIFTY and VIX daily history cached, the IV history
+        # backfilled from India VIX closes (the global cues are fetched by the first snapshot).
         from core.marketdata.iv_history import IVHistoryStore
+        from core.marketdata.ports import NIFTY
 
+        await app.source.yahoo.daily_history(NIFTY, self.clock.now(), 300)
         await IVHistoryStore(self.engine).backfill(app.source, self.clock.now())
         return self
 
@@ -224,6 +226,29 @@ class FaultBot(DeskBot):
             return
         for endpoint in self.KITE_ENDPOINTS:
             self.kite.inject(endpoint, KITE_FAULTS[fault], times=None, delay=3.0)
+
+    async def inject(self, dep: str, fault: str) -> None:
+        if dep == "kite":
+            self.inject_kite(fault)
+        elif dep == "yahoo":
+            self.yahoo.fault = fault
+        elif dep == "llm":
+            if fault == "refused":
+                await self.claude.refuse()
+            else:
+                self.claude.fail_all(fault)
+        else:
+            raise ValueError(dep)
+
+    async def clear(self, dep: str, fault: str) -> None:
+        if dep == "kite":
+            self.clear_kite()
+        elif dep == "yahoo":
+            self.yahoo.fault = None
+        elif dep == "llm":
+            if fault == "refused":
+                await self.claude.resume()
+            self.claude.clear_fault()
 
     def clear_kite(self) -> None:
         if self.kite_fault == "refused":
