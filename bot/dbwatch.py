@@ -55,9 +55,12 @@ class DatabaseWatch:
         return self.down_since is not None
 
     def _probe(self) -> str | None:
+        from core.persistence.db import session_factory, transaction
+
         try:
-            with self.engine.connect() as conn:
-                conn.execute(PROBE).scalar()
+            # a write transaction: on SQLite (WAL) a held lock blocks writers, not readers
+            with transaction(session_factory(self.engine)) as s:
+                s.execute(PROBE).scalar()
         except SQLAlchemyError as exc:
             return (
                 f"{type(exc.orig if getattr(exc, 'orig', None) else exc).__name__}: "

@@ -37,6 +37,18 @@ async def health_reply(bc: BotContext) -> Reply:
         need_telegram=True,
         token_valid=token_valid,
     )
+    watch = bc.db_watch
+    if watch is not None and watch.down:  # e.g. a lock: reads may work, but nothing can be written
+        checks = [c for c in checks if c.name != "database"]
+        checks.insert(
+            1,
+            Check(
+                "database",
+                Level.FATAL,
+                f"unavailable since {clock_time(watch.down_since)} ({watch.last_error}); "
+                "nothing can be recorded",
+            ),
+        )
     statuses = app.guards.statuses()
     checks += check_breakers(statuses)
     delivery = bc.outbox.delivery_problem()

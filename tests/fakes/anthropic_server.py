@@ -6,7 +6,8 @@ Every request is recorded (JSON body, API key header, anthropic-version) so test
 sent: model, system blocks with ``cache_control``, ``max_tokens`` and messages. ``fail_all`` answers
 every request with one fault until ``clear_fault`` (``timeout``: a reply later than any client waits,
 ``429`` with ``retry-after``, ``5xx`` (529 overloaded), ``malformed``: a 200 whose body is not JSON,
-``auth``: 401); ``refuse``/``resume`` close and reopen the port (connection refused in between). Response and error
+``auth``: 401, ``refused``: the connection is cut without an answer); ``refuse``/``resume`` close and
+reopen the port. Response and error
 bodies follow the API's shapes: a ``message`` object with ``usage``, or ``{"type": "error",
 "error": {"type": ..., "message": ...}}`` with ``retry-after`` where the API sends it.
 """
@@ -170,6 +171,10 @@ class FakeAnthropic:
 
     # ---- serving --------------------------------------------------------------------------------
     async def _messages(self, request: web.Request) -> web.Response:
+        if self.fault == "refused":  # the connection is cut without an answer
+            if request.transport is not None:
+                request.transport.abort()
+            raise web.HTTPServiceUnavailable()
         body = await request.json()
         self.requests.append(
             RecordedRequest(
