@@ -160,6 +160,10 @@ class FakeAnthropic:
             return err(401, "authentication_error", "invalid x-api-key")
         return None
 
+    @property
+    def refused(self) -> bool:
+        return self._runner is None
+
     async def refuse(self) -> None:
         """Close the port: requests get connection refused until :meth:`resume`."""
         if self._runner is not None:
@@ -167,7 +171,8 @@ class FakeAnthropic:
             self._runner = None
 
     async def resume(self) -> None:
-        await self._serve(self.port)
+        if self._runner is None:
+            await self._serve(self.port)
 
     # ---- serving --------------------------------------------------------------------------------
     async def _messages(self, request: web.Request) -> web.Response:
@@ -211,7 +216,7 @@ class FakeAnthropic:
         app.router.add_post("/v1/messages", self._messages)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", port, reuse_address=True)
+        site = web.TCPSite(self._runner, "127.0.0.1", port, reuse_address=True, reuse_port=True)
         await site.start()
         self.port = self._runner.addresses[0][1]
         self.base_url = f"http://127.0.0.1:{self.port}"

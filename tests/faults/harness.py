@@ -233,10 +233,10 @@ class FaultBot(DeskBot):
         elif dep == "yahoo":
             self.yahoo.fault = fault
         elif dep == "llm":
-            # "refused": connections cut without an answer (closing and rebinding an aiohttp port is
-            # not reliable while the SDK holds pooled connections to it); the SDK sees the same
-            # APIConnectionError as for a closed port
-            self.claude.fail_all(fault)
+            if fault == "refused":  # the port is closed: connection refused
+                await self.claude.refuse()
+            else:
+                self.claude.fail_all(fault)
         else:
             raise ValueError(dep)
 
@@ -246,6 +246,8 @@ class FaultBot(DeskBot):
         elif dep == "yahoo":
             self.yahoo.fault = None
         elif dep == "llm":
+            if fault == "refused" and self.claude.refused:
+                await self.claude.resume()
             self.claude.clear_fault()
 
     def clear_kite(self) -> None:
