@@ -12,9 +12,10 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import BotCommandScopeChat, BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -29,6 +30,7 @@ from telegram.ext import (
 
 from bot.auth import Roles
 from bot.context import BotContext, Commentator, ctx_of
+from bot.dbwatch import DATABASE_UNAVAILABLE, DatabaseWatch
 from bot.handlers import backtest, basic, buttons, desk, market, ops, positions, reports
 from bot.jobs import Scheduler, report_error
 from bot.notify import Notifier
@@ -76,29 +78,52 @@ def make_context(
     app: App, *, commentator: Commentator | None = None, started_at: datetime | None = None
 ) -> BotContext:
     prefs = PrefsStore(app.factory)
-    return BotContext(
+    chats = [*app.settings.telegram_admin_ids]
+    if app.settings.telegram_chat_id is not None:
+        chats.append(app.settings.telegram_chat_id)
+    bc = BotContext(
         app=app,
         roles=Roles(app.settings),
-        outbox=OutboxSender(app.factory, app.clock),
+        outbox=OutboxSender(app.factory, app.clock, admins=app.settings.telegram_admin_ids),
         prefs=prefs,
         notifier=Notifier(app.settings, prefs),
         started_at=started_at or app.clock.now(),
         commentator=commentator or Commentator(),
     )
+    bc.db_watch = DatabaseWatch(app.engine, app.clock, chats)
+    return bc
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The one error handler: log with the stack, then tell admins (throttled)."""
-    log.error("unhandled error while handling an update", exc_info=context.error)
+    error = context.error
     try:
         bc = ctx_of(context)
     except (KeyError, AssertionError):
+        log.error("unhandled error while handling an update", exc_info=error)
         return
-    report_error(bc, "the bot", context.error or "unknown error", bc.now())
+    if isinstance(error, TelegramError) and not isinstance(error, (BadRequest, Forbidden)):
+        # Telegram failing to take a reply (network, timeout, 5xx, flood, token) is an outage of
+        # Telegram, not a bug: /health shows it and the admins get one note when it is over, rather
+        # than an error alert per lost reply.
+        log.warning("a reply could not be sent: %s: %s", type(error).__name__, error)
+        bc.outbox.note_failure(error)
+        return
+    if isinstance(error, SQLAlchemyError):
+        # The database is down or locked: the handler could not do its work. Say so plainly; the
+        # database watch alerts the admins once (bot/dbwatch.py), so no error alert per command.
+        log.warning("a command failed on the database: %s", type(error).__name__)
+        bc.db_watch.note_failure(error)
+        if isinstance(update, Update) and update.effective_message is not None:
+            with contextlib.suppress(TelegramError):
+                await update.effective_message.reply_text(DATABASE_UNAVAILABLE)
+        return
+    log.error("unhandled error while handling an update", exc_info=error)
+    report_error(bc, "the bot", error or "unknown error", bc.now())
     if (
         isinstance(update, Update)
         and update.effective_message is not None
-        and not isinstance(context.error, TelegramError)
+        and not isinstance(error, TelegramError)
     ):
         with contextlib.suppress(TelegramError):
             await update.effective_message.reply_text(
@@ -133,7 +158,9 @@ def build_bot(
     concurrent_updates: int = 32,
     jobs: bool = True,
     rate_limiter: bool = True,
+    read_timeout: float = 30.0,
 ) -> tuple[Application, BotContext]:  # type: ignore[type-arg]
+    """``read_timeout``: seconds PTB waits for a Bot API answer (tests with a slow Telegram lower it)."""
     settings = app.settings
     secret = token or (
         settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
@@ -159,7 +186,7 @@ def build_bot(
         .concurrent_updates(concurrent_updates)
         # aiohttp keep-alive pools instead of PTB's httpx client: about a fifth of the CPU per request
         # (bot/telegram_http.py; docs/benchmarks.md, "Load").
-        .request(AiohttpRequest(connect_timeout=10, read_timeout=30))
+        .request(AiohttpRequest(connect_timeout=10, read_timeout=read_timeout))
         .get_updates_request(AiohttpRequest(connection_pool_size=1, connect_timeout=10, read_timeout=40))
     )
     if rate_limiter:
@@ -190,9 +217,17 @@ def build_bot(
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, basic.text))
     application.add_error_handler(on_error)
 
+    bc.db_watch.bot = application.bot
+
     async def deliver() -> None:
-        bc.notifier.dispatch(app.factory, app.clock.now())
-        await bc.outbox.flush(application.bot)
+        if bc.db_watch.down:
+            return  # the outbox lives in the database; the watch says when it is back
+        try:
+            bc.notifier.dispatch(app.factory, app.clock.now())
+            await bc.outbox.flush(application.bot)
+        except SQLAlchemyError as exc:
+            log.warning("outbox: the database failed (%s); delivery waits for it", type(exc).__name__)
+            bc.db_watch.note_failure(exc)
 
     bc.wake_outbox = deliver
     bc.metrics = wire_metrics(bc)

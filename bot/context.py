@@ -52,6 +52,7 @@ class BotContext:
     login_waiting: set[int] = field(default_factory=set)  # admins asked for a Kite request token
     metrics: Any = None  # core.ops.metrics.Metrics
     scheduler_observer: Callable[[str, str], None] | None = None  # (job, status)
+    db_watch: Any = None  # bot.dbwatch.DatabaseWatch
 
     @property
     def settings(self) -> Any:

@@ -3,6 +3,8 @@ last run of every job, the outbox backlog, today's LLM usage, version and uptime
 
 from __future__ import annotations
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.context import BotContext
 from bot.jobs import last_runs
 from bot.render.health import health_view
@@ -10,7 +12,7 @@ from bot.render.message import Reply
 from bot.render.text import clock_time
 from core import __version__
 from core.clock import IST
-from core.ops.health import run_checks
+from core.ops.health import Check, Level, check_breakers, run_checks
 
 
 async def health_reply(bc: BotContext) -> Reply:
@@ -35,7 +37,27 @@ async def health_reply(bc: BotContext) -> Reply:
         need_telegram=True,
         token_valid=token_valid,
     )
-    breakers = [(b.name, b.state.value, b.last_error or "") for b in app.guards.statuses()]
+    watch = bc.db_watch
+    if watch is not None and watch.down:  # e.g. a lock: reads may work, but nothing can be written
+        checks = [c for c in checks if c.name != "database"]
+        checks.insert(
+            1,
+            Check(
+                "database",
+                Level.FATAL,
+                f"unavailable since {clock_time(watch.down_since)} ({watch.last_error}); "
+                "nothing can be recorded",
+            ),
+        )
+    statuses = app.guards.statuses()
+    checks += check_breakers(statuses)
+    delivery = bc.outbox.delivery_problem()
+    if delivery is not None:
+        checks.append(Check("telegram delivery", Level.WARN, delivery))
+    breakers = [
+        (b.name, "auth" if b.auth_error else b.state.value, b.auth_error or b.last_error or "")
+        for b in statuses
+    ]
     snap = app.market.latest
     parts = []
     if snap is not None:
@@ -43,17 +65,29 @@ async def health_reply(bc: BotContext) -> Reply:
             parts.append(
                 (name, info.source[:10], info.status.value, clock_time(info.as_of) if info.as_of else "-")
             )
-    jobs = [(name, row.status, clock_time(row.started_at)) for name, row in sorted(last_runs(bc).items())]
+    # What follows reads the database: when it is down, /health still answers (the database check
+    # above says why) and shows these as unknown.
+    try:
+        jobs = [(name, row.status, clock_time(row.started_at)) for name, row in sorted(last_runs(bc).items())]
+    except SQLAlchemyError:
+        jobs = []
     from core.commentary.usage import SqlUsageStore
 
-    t = SqlUsageStore(app.engine).totals(now.astimezone(IST).date())
-    llm = f"{t.requests} requests, {t.input_tokens + t.output_tokens} tokens, ${t.cost_usd:.4f}"
+    try:
+        t = SqlUsageStore(app.engine).totals(now.astimezone(IST).date())
+        llm = f"{t.requests} requests, {t.input_tokens + t.output_tokens} tokens, ${t.cost_usd:.4f}"
+    except SQLAlchemyError:
+        llm = "unknown (database unavailable)"
+    try:
+        backlog: int | None = bc.outbox.backlog()
+    except SQLAlchemyError:
+        backlog = None
     return health_view(
         checks,
         breakers,
         parts,
         jobs,
-        bc.outbox.backlog(),
+        backlog,
         llm,
         __version__,
         (now - bc.started_at).total_seconds(),

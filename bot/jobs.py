@@ -216,6 +216,8 @@ class Scheduler:
 
     async def _tick(self) -> list[str]:
         bc = self.bc
+        if bc.db_watch is not None and not await bc.db_watch.check():
+            return []  # nothing can be claimed, recorded or traded without the database
         now = bc.now()
         local = now.astimezone(IST)
         day = local.date()

@@ -6,9 +6,14 @@
   chat, 20/min in a group); PTB's AIORateLimiter handles the global limit and retries 429s. A 429 that
   survives those retries is waited out (``not_before`` = now + retry_after), never dropped. A message
   Telegram refuses to parse is re-sent as plain text and the error logged; other permanent refusals
-  (chat not found, bot blocked) are marked failed with the reason. Network errors (Telegram down or
-  unreachable) end the flush and back off exponentially, capped at ``MAX_BACKOFF``; they never make a
-  row fail, so an outage of any length loses nothing.
+  (chat not found, bot blocked) are marked failed with the reason.
+- Telegram itself failing (a network error or timeout, a 5xx, an answer that is not JSON, the token
+  refused) is an outage, not a bad message: the flush stops at the first such error (no hammering),
+  the row waits with exponential backoff (capped at ``MAX_BACKOFF`` seconds) and is never given up, so
+  an outage of any length loses nothing. ``/health`` shows the outage while it lasts
+  (:meth:`OutboxSender.delivery_problem`), and when sends work again the admins get ONE note saying
+  when delivery failed and that the held messages are going out (the only alert Telegram can carry
+  about itself).
 - After a crash, rows still ``pending`` go out on the next flush: nothing is lost. (The one window for
   a duplicate is a crash between Telegram's answer and the commit that marks the row sent.)
 """
@@ -28,9 +33,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot, InlineKeyboardMarkup, InputFile
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from core.clock import Clock
+from core.clock import IST, Clock
 from core.persistence.db import transaction
 from core.persistence.models.bot import OutboxMessageRow
 
@@ -39,7 +44,8 @@ log = logging.getLogger(__name__)
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 PRIVATE_GAP = 1.0  # seconds between messages to one private chat
 GROUP_GAP = 3.0  # 20 per minute in a group
-MAX_BACKOFF = 60.0  # seconds: the longest wait between tries while Telegram is unreachable
+MAX_BACKOFF = 60  # seconds between retries of a row while Telegram is failing
+OUTAGE_NOTE_AFTER = 3  # failed sends before a recovery is worth a note to the admins
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -134,6 +140,7 @@ class OutboxSender:
         on_result: Callable[[str, bool], None] | None = None,
         private_gap: float = PRIVATE_GAP,
         group_gap: float = GROUP_GAP,
+        admins: list[int] | tuple[int, ...] = (),
     ) -> None:
         self.factory = factory
         self.clock = clock
@@ -144,7 +151,52 @@ class OutboxSender:
         self.on_result = on_result  # (kind, ok) for metrics
         self.on_retry_after: Callable[[], None] | None = None
         self.retry_after_seen = 0
-        self._outage = False
+        self.admins = tuple(dict.fromkeys(admins))
+        # The current Telegram outage as seen from here (None when sends work).
+        self.failing_since: datetime | None = None
+        self.failures = 0
+        self.last_failure: str | None = None
+
+    # ---- Telegram's health as the sends see it --------------------------------------------------
+    def note_failure(self, exc: BaseException) -> None:
+        """A call to Telegram failed on Telegram's side (also used by the bot's error handler)."""
+        if self.failing_since is None:
+            self.failing_since = self.clock.now()
+        self.failures += 1
+        self.last_failure = f"{type(exc).__name__}: {exc}"[:160]
+
+    def delivery_problem(self) -> str | None:
+        """What ``/health`` says while sends to Telegram are failing, else None."""
+        if self.failing_since is None:
+            return None
+        return (
+            f"sends failing since {self.failing_since.astimezone(IST):%H:%M} IST ({self.failures} "
+            f"failed, last: {self.last_failure}); messages are held and retried"
+        )
+
+    def _note_success(self) -> None:
+        if self.failing_since is None:
+            return
+        since, failures, last = self.failing_since, self.failures, self.last_failure
+        self.failing_since, self.failures, self.last_failure = None, 0, None
+        if failures < OUTAGE_NOTE_AFTER or not self.admins:
+            return
+        now = self.clock.now()
+        text = (
+            f"📨 <b>Telegram delivery is back</b> at {now.astimezone(IST):%H:%M} IST: sends failed from "
+            f"{since.astimezone(IST):%H:%M} ({failures} failed, last: {html.escape(last or '')}). "
+            "Held messages are going out now; nothing was dropped."
+        )
+        try:
+            with transaction(self.factory) as s:
+                for admin in self.admins:
+                    enqueue(
+                        s,
+                        Outgoing(admin, "errors", f"telegram-back:{since.isoformat()}:{admin}", text=text),
+                        now,
+                    )
+        except Exception:
+            log.exception("could not record the Telegram recovery note")
 
     def backlog(self) -> int:
         with transaction(self.factory, write=False) as s:
@@ -175,26 +227,29 @@ class OutboxSender:
                 s.expunge_all()
             sent = 0
             blocked: set[int] = set()
-            self._outage = False
             for row in rows:
                 if row.chat_id in blocked or (row.not_before is not None and row.not_before > now):
                     blocked.add(row.chat_id)  # keep each chat's order
                     continue
                 await self._pace(row.chat_id)
-                if await self._send_one(bot, row):
+                outcome = await self._send_one(bot, row)
+                if outcome is True:
                     sent += 1
-                elif self._outage:
-                    break  # Telegram is unreachable: the other rows would only fail the same way
+                    self._note_success()
+                elif outcome is None:  # Telegram is failing: the other rows wait for the backoff too
+                    break
                 else:
                     blocked.add(row.chat_id)
             return sent
 
-    async def _send_one(self, bot: Bot, row: OutboxMessageRow) -> bool:
+    async def _send_one(self, bot: Bot, row: OutboxMessageRow) -> bool | None:
+        """True: sent; False: this chat waits or the row failed for good; None: Telegram is failing."""
         markup = InlineKeyboardMarkup.de_json(row.keyboard, bot) if row.keyboard else None
         try:
             message_id = await self._deliver(bot, row, markup, plain=False)
         except RetryAfter as exc:
             self.retry_after_seen += 1
+            self.note_failure(exc)
             if self.on_retry_after:
                 self.on_retry_after()
             wait = (
@@ -226,20 +281,19 @@ class OutboxSender:
         except Forbidden as exc:
             self._fail(row, str(exc))
             return False
-        except (TimedOut, NetworkError) as exc:
-            # Telegram (or the way to it) is down, not this message: keep the row and back off.
-            self._outage = True
+        except TelegramError as exc:  # network, timeout, 5xx, not JSON, token refused: Telegram's side
+            self.note_failure(exc)
             attempts = row.attempts + 1
-            backoff = min(2.0 ** min(attempts, 16), MAX_BACKOFF)
+            backoff = min(2**attempts, MAX_BACKOFF)
             self._update(
                 row.id,
                 not_before=self.clock.now() + timedelta(seconds=backoff),
                 error=str(exc),
                 attempts=attempts,
             )
-            log.warning("outbox %s: network error (%s), retry in %ss", row.id, exc, backoff)
-            return False
-        self._mark_sent(row.id, message_id, row)
+            log.warning("outbox %s: Telegram failed (%s), retry in %ss", row.id, exc, backoff)
+            return None
+        self._mark_sent(row.id, message_id)
         return True
 
     async def _deliver(

@@ -35,16 +35,20 @@ log = logging.getLogger(__name__)
 
 
 def _breaker_events(factory: sessionmaker[Session], clock: Clock) -> Callable[[BreakerEvent], None]:
-    """A data source's breaker opening or closing becomes an outbox event (an alert, deduplicated).
+    """A data source's breaker opening or closing, or a source refusing our credentials, becomes an
+    outbox event (an alert, deduplicated).
 
     One alert per outage: a failed trial call (HALF_OPEN → OPEN) is the same outage going on, so it is
     not announced again; the next alert is "back" (→ CLOSED)."""
 
     def on_change(event: BreakerEvent) -> None:
-        if event.new is BreakerState.HALF_OPEN:
-            return
-        if event.old is BreakerState.HALF_OPEN and event.new is BreakerState.OPEN:
-            return
+        if event.kind == "state":
+            if event.new is BreakerState.HALF_OPEN:
+                return
+            if event.old is BreakerState.HALF_OPEN and event.new is BreakerState.OPEN:
+                return
+        # A refused credential is announced once ("auth"); accepted again, it is "back" (closed).
+        state = "auth" if event.kind == "auth" else event.new.value
         now = clock.now()
         try:
             with transaction(factory) as s:
@@ -52,8 +56,8 @@ def _breaker_events(factory: sessionmaker[Session], clock: Clock) -> Callable[[B
                     s,
                     EventKind.BREAKER,
                     now,
-                    {"source": event.name, "state": event.new.value, "reason": event.reason},
-                    dedupe_key=f"breaker:{event.name}:{event.new.value}:{int(now.timestamp()) // 60}",
+                    {"source": event.name, "state": state, "reason": event.reason},
+                    dedupe_key=f"breaker:{event.name}:{state}:{int(now.timestamp()) // 60}",
                 )
         except Exception:
             log.exception("could not record the breaker event")
@@ -111,11 +115,13 @@ def build_app(
     migrate: bool = True,
     record: bool | None = None,
     guards: GuardRegistry | None = None,
+    yahoo_fetcher: Any = None,
 ) -> App:
     """Wire the app. ``record``: attach the snapshot recorder (``core.recording``); by default it
     records when ``recording.enabled`` and the market data is live (``MARKET_DATA=kite``), since
     simulated chains can be regenerated at will. Tests may pass a ``guards`` registry built on a fake
-    monotonic clock (breaker recovery without sleeping); it must be built from ``config.engine``."""
+    monotonic clock (breaker recovery without sleeping); it must be built from ``config.engine``; and a
+    ``yahoo_fetcher`` in place of yfinance (``MARKET_DATA=kite`` with recorded Yahoo frames)."""
     calendar = calendar or default_calendar()
     live = source is None and settings.market_data is MarketDataSource.KITE
     clock = clock or build_clock(settings)
@@ -126,7 +132,9 @@ def build_app(
     guards = guards or GuardRegistry(config.engine)
     guards.add_breaker_listener(_breaker_events(factory, clock))
     if source is None:
-        source, iv_history = build_source(settings, calendar, registry=guards, engine=engine, now=clock.now())
+        source, iv_history = build_source(
+            settings, calendar, registry=guards, engine=engine, now=clock.now(), yahoo_fetcher=yahoo_fetcher
+        )
     else:
         iv_history = source if hasattr(source, "iv_history") else None
     snapshots = SnapshotEngine(source, calendar, config, iv_history=iv_history)

@@ -4,6 +4,8 @@
   ``RetryAfter``); other statuses answer Telegram's envelope for that status (5xx: PTB ``NetworkError``).
 * ``delay`` seconds: the call waits before it is handled (a slow server; PTB may time out).
 * ``drop``: the connection is closed without an answer (PTB ``NetworkError``).
+* ``malformed``: HTTP 200 with a body that is not JSON (a proxy's error page; PTB ``TelegramError``
+  "Invalid server response").
 
 A faulted call is not carried out (nothing is sent or edited), except a delayed one, which is handled
 after its delay. ``method="*"`` matches every method except ``getUpdates``.
@@ -25,6 +27,7 @@ class Fault:
     description: str | None = None
     delay: float = 0.0
     drop: bool = False
+    malformed: bool = False
 
     def matches(self, method: str) -> bool:
         if self.method == "*":

@@ -197,6 +197,11 @@ class TelegramEmulator:
         self, method: MethodSpec, raw: dict[str, Any], files: dict[str, Upload], request: web.Request
     ) -> web.Response:
         fault = self.faults.take(method.name)
+        if fault is not None and fault.malformed:
+            self._touch()
+            return web.Response(
+                status=200, text="<html><body>502 Bad Gateway</body></html>", content_type="text/html"
+            )
         try:
             if fault is not None:
                 await self._apply_fault(fault, request)
@@ -398,6 +403,10 @@ class TelegramEmulator:
     def delay_next(self, method: str, seconds: float, *, times: int = 1) -> None:
         """The next calls of ``method`` are answered ``seconds`` late (handled after the wait)."""
         self.faults.add(Fault(method, times, delay=seconds))
+
+    def malform_next(self, method: str, *, times: int = 1) -> None:
+        """The next calls of ``method`` get HTTP 200 with a body that is not JSON (not carried out)."""
+        self.faults.add(Fault(method, times, malformed=True))
 
     def drop_next(self, method: str, *, times: int = 1) -> None:
         """The next calls of ``method`` get their connection closed without an answer."""

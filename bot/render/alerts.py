@@ -118,7 +118,8 @@ def source_breaker_alert(
     retry_in_seconds: float | None = None,
 ) -> Reply:
     """A data source's circuit breaker changed: ``state`` "open" (or True: calls refused for a while),
-    "half_open" (trying again) or "closed" (or False: back to normal)."""
+    "half_open" (trying again), "auth" (it refused our credentials) or "closed" (or False: back to
+    normal)."""
     key = ("open" if state else "closed") if isinstance(state, bool) else str(state).lower()
     why = f": {esc(clip(reason, ERROR_CHARS))}" if reason else ""
     if key == "open":
@@ -129,6 +130,9 @@ def source_breaker_alert(
         )
     if key in ("half_open", "half-open"):
         return Reply(f"🔌 <b>{esc(source)}</b> {when(at)}: trying again after a pause{why}.")
+    if key == "auth":
+        fix = {"kite": " Log in again with /login.", "llm": " Check ANTHROPIC_API_KEY."}.get(source, "")
+        return Reply(f"🔑 <b>{esc(source)} refused our credentials</b> {when(at)}{why}.{fix}")
     return Reply(f"🔌 <b>{esc(source)} is back</b> {when(at)}: calls resumed.")
 
 

@@ -21,7 +21,7 @@ def health_view(
     breakers: list[tuple[str, str, str]],
     parts: list[tuple[str, str, str, str]],
     jobs: list[tuple[str, str, str]],
-    backlog: int,
+    backlog: int | None,
     llm: str,
     version: str,
     uptime_seconds: float,
@@ -46,5 +46,6 @@ def health_view(
     if jobs:
         lines.append("<b>Jobs (last run)</b>")
         lines.append(pre([f"{j:<17} {st:<7} {t}" for j, st, t in jobs]))
-    lines.append(f"Outbox backlog: {backlog} · LLM today: {esc(llm)}")
+    shown = "unknown" if backlog is None else str(backlog)
+    lines.append(f"Outbox backlog: {shown} · LLM today: {esc(llm)}")
     return Reply("\n".join(lines))

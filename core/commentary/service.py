@@ -171,7 +171,11 @@ class CommentaryService:
                     lambda: client.complete(request), what=f"commentary {facts.kind}"
                 )
         except TimeoutError:
+            # The guard's call was cancelled, so it gave no verdict; an unanswered request is still a
+            # failure of the service (a Claude that never answers must open the breaker like one that
+            # answers 5xx), so count it here.
             log.warning("commentary %s: no answer before the deadline (%.1f s)", facts.kind, seconds)
+            self._guard.breaker.record_failure(f"Claude did not answer within {seconds:.1f} s")
             return await self._fallback(facts, Outcome.DEADLINE, now, started=started)
         except (DataFetchError, AuthenticationError) as exc:
             outcome = _outcome_of(exc)

@@ -22,12 +22,14 @@ def build_source(
     registry: GuardRegistry | None = None,
     engine: Engine | None = None,
     now: Any = None,
+    yahoo_fetcher: Any = None,
 ) -> tuple[Any, Any]:
     """(source, IV-history provider) for MARKET_DATA.
 
     simulated: the simulator (its own IV history), behind the "simulator" guard when a registry is given.
     kite: Kite (quotes, chains, candles; the access token from KITE_ACCESS_TOKEN or the stored daily
-    login) with Yahoo (history, global cues) and the IV history store in the database.
+    login) with Yahoo (history, global cues) and the IV history store in the database. ``yahoo_fetcher``
+    replaces yfinance behind the Yahoo source (tests use recorded frames there).
     """
     if settings.market_data is SourceName.SIMULATED:
         market = SimulatedMarket(calendar, seed=settings.sim_seed)
@@ -53,7 +55,7 @@ def build_source(
     kite = KiteSource.from_settings(
         settings, registry=registry, sessions=sessions, calendar=calendar, access_token=token
     )
-    yahoo = YahooSource(YFinanceFetcher(), engine, registry, calendar=calendar)
+    yahoo = YahooSource(yahoo_fetcher or YFinanceFetcher(), engine, registry, calendar=calendar)
     return LiveSource(kite, yahoo), IVHistoryStore(engine)
 
 

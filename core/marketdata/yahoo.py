@@ -718,12 +718,14 @@ class YahooSource:
         return cue, error
 
     async def global_cues(self, now: datetime) -> list[GlobalCue]:
-        """One cue per ticker, in ``cues`` order. A ticker without data gives None values; only when
-        every ticker failed to fetch and nothing is cached does this raise (the part is then FAILED)."""
+        """One cue per ticker, in ``cues`` order. A ticker without data gives None values. When every
+        ticker needed a fetch and every fetch failed, Yahoo is down: this raises (the part is FAILED and
+        the brief says the cues are unavailable) rather than passing off the cached closes of an earlier
+        session as the overnight cues."""
         results = await asyncio.gather(*(self._cue(spec, now) for spec in self._cues))
         cues = [cue for cue, _ in results]
         errors = [err for _, err in results if err is not None]
-        if results and len(errors) == len(results) and all(c.last is None for c in cues):
+        if results and len(errors) == len(results):
             raise DataFetchError(
                 f"Global cues are unavailable: every Yahoo request failed ({errors[0]}).",
                 source=SOURCE,

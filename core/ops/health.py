@@ -25,6 +25,7 @@ from core.config.schema import NiftyConfig
 from core.config.settings import MarketDataSource, Settings
 from core.market_hours import NSECalendar
 from core.persistence.db import current_revisions, head_revisions, make_engine
+from core.resilience.breaker import BreakerState, BreakerStatus
 
 MIN_FREE_BYTES = 200 * 1024 * 1024
 CONNECT_TIMEOUT_SECONDS = 5
@@ -145,6 +146,21 @@ def check_secrets(settings: Settings, *, need_telegram: bool) -> list[Check]:
         )
     else:
         out.append(Check("anthropic", Level.OK, "API key set"))
+    return out
+
+
+def check_breakers(statuses: Sequence[BreakerStatus]) -> list[Check]:
+    """One check per outside dependency that is failing now: its breaker is not closed, or it refused
+    our credentials (a closed breaker with no refusal is fine and shows only in the breakers table)."""
+    out = []
+    for b in statuses:
+        if b.auth_error:
+            out.append(Check(b.name, Level.WARN, f"credentials refused: {b.auth_error}"))
+        elif b.state is BreakerState.OPEN:
+            wait = f", next try in {b.retry_in_seconds:.0f} s" if b.retry_in_seconds is not None else ""
+            out.append(Check(b.name, Level.WARN, f"unavailable (circuit open: {b.last_error}{wait})"))
+        elif b.state is BreakerState.HALF_OPEN:
+            out.append(Check(b.name, Level.WARN, f"recovering (trying again after: {b.last_error})"))
     return out
 
 

@@ -5,6 +5,11 @@ CLOSED counts consecutive failed calls; at ``failure_threshold`` it OPENs and re
 CLOSEs it, a failure OPENs it again. Every state change is a :class:`BreakerEvent` handed to the
 listeners (the bot turns them into alerts, metrics into gauges). Time comes from an injected monotonic
 function so tests need no sleeping.
+
+An authentication refusal (an expired Kite session, a revoked API key) is not an outage and does not
+count towards opening, but it is not silence either: the breaker remembers it (``auth_error``, shown on
+``/health``) and tells the listeners once, with ``kind="auth"``; the next successful call clears it and
+tells them again (``kind="auth_ok"``).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ class BreakerEvent:
     old: BreakerState
     new: BreakerState
     reason: str | None = None
+    kind: str = "state"  # "state" (old -> new), "auth" (credentials refused), "auth_ok" (accepted again)
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,7 @@ class BreakerStatus:
     total_failures: int
     last_error: str | None
     retry_in_seconds: float | None
+    auth_error: str | None = None
 
 
 Listener = Callable[[BreakerEvent], None]
@@ -78,6 +85,7 @@ class CircuitBreaker:
         self._opened_at = 0.0
         self._trials = 0
         self._last_error: str | None = None
+        self._auth_error: str | None = None
 
     # ---- state ------------------------------------------------------------------------------
     def _advance(self) -> BreakerEvent | None:
@@ -101,10 +109,11 @@ class CircuitBreaker:
         if event is None:
             return
         log.warning(
-            "circuit breaker %s: %s -> %s%s",
+            "circuit breaker %s: %s -> %s%s%s",
             event.name,
             event.old,
             event.new,
+            "" if event.kind == "state" else f" [{event.kind}]",
             f" ({event.reason})" if event.reason else "",
         )
         for listener in list(self._listeners):
@@ -140,6 +149,22 @@ class CircuitBreaker:
         with self._lock:
             self._failures = 0
             event = self._set(BreakerState.CLOSED) if self._state is not BreakerState.CLOSED else None
+            auth_ok = None
+            if self._auth_error is not None:
+                self._auth_error = None
+                auth_ok = BreakerEvent(self.name, self._state, self._state, None, kind="auth_ok")
+        self._emit(event)
+        self._emit(auth_ok)
+
+    def record_auth_failure(self, reason: str) -> None:
+        """The source refused our credentials: remembered and announced once, not counted as a failure
+        (a HALF_OPEN trial slot is given back)."""
+        with self._lock:
+            if self._state is BreakerState.HALF_OPEN and self._trials > 0:
+                self._trials -= 1
+            first = self._auth_error is None
+            self._auth_error = reason
+            event = BreakerEvent(self.name, self._state, self._state, reason, kind="auth") if first else None
         self._emit(event)
 
     def record_failure(self, reason: str) -> None:
@@ -173,7 +198,13 @@ class CircuitBreaker:
             if self._state is BreakerState.OPEN:
                 retry_in = max(self.recovery_seconds - (self._monotonic() - self._opened_at), 0.0)
             status = BreakerStatus(
-                self.name, self._state, self._failures, self._total_failures, self._last_error, retry_in
+                self.name,
+                self._state,
+                self._failures,
+                self._total_failures,
+                self._last_error,
+                retry_in,
+                self._auth_error,
             )
         self._emit(event)
         return status

@@ -8,7 +8,7 @@ error                          retried?   breaker               notes
 transient ``DataFetchError``   yes        failure if it persists  timeouts, 429, 5xx, refused
 ``RateLimitedError``           yes        failure if it persists  waits ``retry_after`` at least
 other ``DataFetchError``       no         failure               malformed body, 4xx
-``AuthenticationError``        no         not counted           a token problem, not an outage
+``AuthenticationError``        no         not counted; noted    a token problem, not an outage
 anything else                  no         failure               wrapped in ``DataFetchError``
 =============================  =========  ====================  ==============================
 
@@ -149,7 +149,7 @@ class SourceGuard:
                     attempts += 1
                     result = await self._attempt(fn, what)
         except AuthenticationError as exc:
-            self.breaker.release_trial()
+            self.breaker.record_auth_failure(str(exc))  # shown on /health, alerted once
             self._observe(what, started, attempts, exc)
             raise
         except NiftyBaseError as exc:

@@ -3,7 +3,11 @@
 Serves ``POST /v1/messages``. Replies are scripted in order (``reply``, ``error``, ``rate_limited``,
 ``overloaded``, each with an optional delay); when the script is empty it answers ``default_text``.
 Every request is recorded (JSON body, API key header, anthropic-version) so tests can assert what was
-sent: model, system blocks with ``cache_control``, ``max_tokens`` and messages. Response and error
+sent: model, system blocks with ``cache_control``, ``max_tokens`` and messages. ``fail_all`` answers
+every request with one fault until ``clear_fault`` (``timeout``: a reply later than any client waits,
+``429`` with ``retry-after``, ``5xx`` (529 overloaded), ``malformed``: a 200 whose body is not JSON,
+``auth``: 401, ``refused``: the connection is cut without an answer); ``refuse``/``resume`` close and
+reopen the port. Response and error
 bodies follow the API's shapes: a ``message`` object with ``usage``, or ``{"type": "error",
 "error": {"type": ..., "message": ...}}`` with ``retry-after`` where the API sends it.
 """
@@ -64,6 +68,8 @@ class FakeAnthropic:
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
+        self.fault: str | None = None
+        self.port = 0
 
     # ---- scripting ------------------------------------------------------------------------------
     def message_body(
@@ -127,8 +133,53 @@ class FakeAnthropic:
     def overloaded(self) -> FakeAnthropic:
         return self.error(529, "overloaded_error", "Overloaded")
 
+    def fail_all(self, fault: str) -> None:
+        self.fault = fault
+
+    def clear_fault(self) -> None:
+        self.fault = None
+
+    def _faulted(self) -> Scripted | None:
+        def err(status: int, kind: str, message: str, headers: dict[str, str] | None = None) -> Scripted:
+            return Scripted(
+                status, {"type": "error", "error": {"type": kind, "message": message}}, headers or {}
+            )
+
+        if self.fault == "timeout":
+            return Scripted(200, self.message_body(self.default_text), delay=30.0)
+        if self.fault == "429":
+            return err(
+                429,
+                "rate_limit_error",
+                "Number of requests has exceeded your rate limit.",
+                {"retry-after": "0.05"},
+            )
+        if self.fault == "5xx":
+            return err(529, "overloaded_error", "Overloaded")
+        if self.fault == "auth":
+            return err(401, "authentication_error", "invalid x-api-key")
+        return None
+
+    @property
+    def refused(self) -> bool:
+        return self._runner is None
+
+    async def refuse(self) -> None:
+        """Close the port: requests get connection refused until :meth:`resume`."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def resume(self) -> None:
+        if self._runner is None:
+            await self._serve(self.port)
+
     # ---- serving --------------------------------------------------------------------------------
     async def _messages(self, request: web.Request) -> web.Response:
+        if self.fault == "refused":  # the connection is cut without an answer
+            if request.transport is not None:
+                request.transport.abort()
+            raise web.HTTPServiceUnavailable()
         body = await request.json()
         self.requests.append(
             RecordedRequest(
@@ -138,7 +189,11 @@ class FakeAnthropic:
                 anthropic_version=request.headers.get("anthropic-version"),
             )
         )
-        scripted = (
+        if self.fault == "malformed":
+            return web.Response(
+                status=200, text='{"id": "msg_x", "type": "mess', content_type="application/json"
+            )
+        scripted = self._faulted() or (
             self.script.popleft() if self.script else Scripted(200, self.message_body(self.default_text))
         )
         if scripted.delay:
@@ -153,15 +208,18 @@ class FakeAnthropic:
         )
 
     async def start(self) -> str:
+        await self._serve(0)
+        return self.base_url
+
+    async def _serve(self, port: int) -> None:
         app = web.Application()
         app.router.add_post("/v1/messages", self._messages)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port, reuse_address=True, reuse_port=True)
         await site.start()
-        port = self._runner.addresses[0][1]
-        self.base_url = f"http://127.0.0.1:{port}"
-        return self.base_url
+        self.port = self._runner.addresses[0][1]
+        self.base_url = f"http://127.0.0.1:{self.port}"
 
     async def close(self) -> None:
         self._closing.set()
