@@ -293,7 +293,7 @@ class OutboxSender:
             )
             log.warning("outbox %s: Telegram failed (%s), retry in %ss", row.id, exc, backoff)
             return None
-        self._mark_sent(row.id, message_id)
+        self._mark_sent(row.id, message_id, row)
         return True
 
     async def _deliver(
