@@ -64,10 +64,15 @@ class DeskBot:
         self.application: Any = None
         self.bc: Any = None
         self.handled: set[str] = set()
+        self._tracking = False
 
     def track_handled(self) -> None:
         """Record each callback query once every handler group has finished with it (group 99 runs
-        last), so ``press`` returns after the action, not after the first toast."""
+        last), so ``press`` returns after the action, not after the first toast. Idempotent; ``press``
+        installs it when a subclass's own ``start`` did not."""
+        if self._tracking:
+            return
+        self._tracking = True
 
         async def done(update: Update, _context: Any) -> None:
             if update.callback_query is not None:
@@ -136,6 +141,7 @@ class DeskBot:
         self, user_id: int, message: Any, data: str, chat_id: int | None = None
     ) -> dict[str, Any]:
         chat = chat_id if chat_id is not None else message.chat.id
+        self.track_handled()
         qid = self.emu.user_presses(chat, user_id, message.message_id, data)
         answer = await self.emu.wait_for(lambda: self.emu.callback_answer(qid), timeout=10)
         await self.emu.wait_for(lambda: str(qid) in self.handled, timeout=10)
