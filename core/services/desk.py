@@ -449,31 +449,55 @@ class DeskService:
             reasons=(s.status_reason or "",),
         )
 
+    def _claim(
+        self,
+        repo: DeskRepository,
+        suggestion_id: int,
+        user_id: int,
+        now: datetime,
+        *,
+        to: SuggestionStatus,
+        reason: str | None = None,
+        not_expired_at: datetime | None = None,
+    ) -> Suggestion | DecisionResult:
+        """Move a pending suggestion to ``to`` (approved or rejected) in the caller's transaction, or
+        say why not: it does not exist, it expired (recorded as expired now), or another decision got
+        there first (compare-and-set on the status, so two presses decide once)."""
+        s = repo.get_suggestion(suggestion_id)
+        if s is None:
+            return DecisionResult(Outcome.NOT_FOUND, f"There is no suggestion #{suggestion_id}.")
+        if s.status is SuggestionStatus.PENDING and s.expired(now):
+            if repo.transition(
+                suggestion_id,
+                from_=[SuggestionStatus.PENDING],
+                to=SuggestionStatus.EXPIRED,
+                at=now,
+                reason="expired",
+            ):
+                self._expired(repo, suggestion_id, now)
+        elif repo.transition(
+            suggestion_id,
+            from_=[SuggestionStatus.PENDING],
+            to=to,
+            reason=reason,
+            user_id=user_id,
+            at=now,
+            not_expired_at=not_expired_at,
+        ):
+            return s
+        current = repo.get_suggestion(suggestion_id)
+        assert current is not None
+        return self._settled(current, repo)
+
     def reject(self, suggestion_id: int, user_id: int) -> DecisionResult:
         now = self.clock.now()
         with desk_uow(self.factory) as repo:
-            s = repo.get_suggestion(suggestion_id)
-            if s is None:
-                return DecisionResult(Outcome.NOT_FOUND, f"There is no suggestion #{suggestion_id}.")
-            if s.status is SuggestionStatus.PENDING and s.expired(now):
-                repo.transition(
-                    suggestion_id, from_=[SuggestionStatus.PENDING], to=SuggestionStatus.EXPIRED, at=now
-                )
-                self._expired(repo, suggestion_id, now)
-                s = repo.get_suggestion(suggestion_id)
-                assert s is not None
-                return self._settled(s, repo)
-            if not repo.transition(
-                suggestion_id,
-                from_=[SuggestionStatus.PENDING],
-                to=SuggestionStatus.REJECTED,
-                reason="rejected by a trader",
-                user_id=user_id,
-                at=now,
-            ):
-                current = repo.get_suggestion(suggestion_id)
-                assert current is not None
-                return self._settled(current, repo)
+            claimed = self._claim(
+                repo, suggestion_id, user_id, now, to=SuggestionStatus.REJECTED, reason="rejected by a trader"
+            )
+            if isinstance(claimed, DecisionResult):
+                return claimed
+            s = claimed
             self._audit(
                 repo,
                 TradeDecisionLog(
@@ -538,32 +562,12 @@ class DeskService:
         now = self.clock.now()
         # 1. claim
         with desk_uow(self.factory) as repo:
-            s = repo.get_suggestion(suggestion_id)
-            if s is None:
-                return DecisionResult(Outcome.NOT_FOUND, f"There is no suggestion #{suggestion_id}.")
-            if s.status is SuggestionStatus.PENDING and s.expired(now):
-                if repo.transition(
-                    suggestion_id,
-                    from_=[SuggestionStatus.PENDING],
-                    to=SuggestionStatus.EXPIRED,
-                    at=now,
-                    reason="expired",
-                ):
-                    self._expired(repo, suggestion_id, now)
-                current = repo.get_suggestion(suggestion_id)
-                assert current is not None
-                return self._settled(current, repo)
-            if not repo.transition(
-                suggestion_id,
-                from_=[SuggestionStatus.PENDING],
-                to=SuggestionStatus.APPROVED,
-                user_id=user_id,
-                at=now,
-                not_expired_at=now,
-            ):
-                current = repo.get_suggestion(suggestion_id)
-                assert current is not None
-                return self._settled(current, repo)
+            claimed = self._claim(
+                repo, suggestion_id, user_id, now, to=SuggestionStatus.APPROVED, not_expired_at=now
+            )
+            if isinstance(claimed, DecisionResult):
+                return claimed
+            s = claimed
             self._audit(
                 repo,
                 TradeDecisionLog(
