@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from core.persistence.db import make_engine, upgrade
 from tests.bot.harness import ADMIN, DESK_CHAT, TRADER, VIEWER, at
@@ -98,7 +98,7 @@ class PostgresVanished:
 @pytest.fixture(
     params=[
         "sqlite-locked",
-        "sqlite-vanished",
+        pytest.param("sqlite-vanished", marks=pytest.mark.slow),
         pytest.param("postgresql-vanished", marks=pytest.mark.slow),
     ]
 )
@@ -106,8 +106,13 @@ def database(request, tmp_path):
     backend, fault = request.param.split("-")
     if backend == "sqlite":
         path = tmp_path / "desk.db"
-        # a 1 s busy timeout (production waits 30 s for a lock before giving up)
-        engine = make_engine(f"sqlite:///{path}", connect_args={"timeout": 1})
+        engine = make_engine(f"sqlite:///{path}")
+
+        @event.listens_for(engine, "connect")
+        def short_busy_timeout(dbapi_conn, _record):  # runs after the production pragmas
+            # production waits SQLITE_BUSY_TIMEOUT_MS (5 s) for a lock before giving up; 0.5 s here
+            dbapi_conn.execute("PRAGMA busy_timeout=500")
+
         upgrade(engine)
         switch = SqliteLocked(path) if fault == "locked" else SqliteVanished(path)
         yield request.param, engine, switch
@@ -159,6 +164,9 @@ async def test_database_cell(database, emu, claude, tmp_path):
             assert len(bot.texts(chat, DOWN)) == 1, (chat, bot.texts(chat, DOWN))
         assert not bot.texts(ADMIN, "Error in"), "no error alert per failed command"
 
+        injected = bot.bc.db_watch.failures
+        assert injected >= 3
+
         # ---- it comes back ---------------------------------------------------------------------------
         switch.off(engine)
         bot.clock.set(at(18, 10, 5))
@@ -184,7 +192,9 @@ async def test_database_cell(database, emu, claude, tmp_path):
             with engine.connect() as conn:
                 assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
         emu.assert_no_violations()
-        INJECTIONS.append({"dep": "database", "fault": cell, "seconds": time.perf_counter() - started})
+        INJECTIONS.append(
+            {"dep": "database", "fault": cell, "injected": injected, "seconds": time.perf_counter() - started}
+        )
     finally:
         with contextlib.suppress(Exception):
             switch.off(engine)

@@ -55,7 +55,7 @@ async def clear(emu, fault: str) -> None:
     "fault",
     [
         "5xx",
-        "malformed",
+        pytest.param("malformed", marks=pytest.mark.slow),
         pytest.param("refused", marks=pytest.mark.slow),
         pytest.param("timeout", marks=pytest.mark.slow),
         pytest.param("429", marks=pytest.mark.slow),
@@ -84,6 +84,8 @@ async def test_telegram_cell(fault, sqlite_engine, emu, claude, tmp_path):
         assert "telegram delivery" in (await health_reply(bot.bc)).text
         with bot.bc.app.factory() as s:
             assert not list(s.scalars(select(OutboxMessageRow).where(OutboxMessageRow.status == "failed")))
+        injected = bot.bc.outbox.failures
+        assert injected >= 3
         # the fault clears
         await clear(emu, fault)
         for _ in range(3):
@@ -100,7 +102,14 @@ async def test_telegram_cell(fault, sqlite_engine, emu, claude, tmp_path):
         help_ = (await bot.say(ADMIN, "/help", wait=40))[0].plain  # (refused: polling reconnects)
         assert "/health" in help_
         assert not bot.texts(ADMIN, "Error in"), "Telegram's own failures are not error alerts"
-        INJECTIONS.append({"dep": "telegram", "fault": fault, "seconds": time.perf_counter() - started})
+        INJECTIONS.append(
+            {
+                "dep": "telegram",
+                "fault": fault,
+                "injected": injected,
+                "seconds": time.perf_counter() - started,
+            }
+        )
     finally:
         await clear(emu, fault)
         await bot.stop()
