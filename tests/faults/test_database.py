@@ -12,9 +12,11 @@ suggestions and outbox are exactly as before (SQLite: ``PRAGMA integrity_check``
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import sqlite3
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -93,6 +95,7 @@ class PostgresVanished:
 
     def off(self, engine) -> None:
         self._admin(f'ALTER SCHEMA "{self.schema}_gone" RENAME TO "{self.schema}"')
+        engine.dispose()  # the pool's dead connections go (pre-ping would replace them one by one)
 
 
 @pytest.fixture(
@@ -128,6 +131,10 @@ def database(request, tmp_path):
     finally:
         engine.dispose()
         _drop_postgres_schema(schema)
+        # the connections the test killed with pg_terminate_backend die here, not in the next test
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
 
 
 async def test_database_cell(database, emu, claude, tmp_path):
