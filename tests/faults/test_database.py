@@ -11,6 +11,7 @@ suggestions and outbox are exactly as before (SQLite: ``PRAGMA integrity_check``
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import os
@@ -23,7 +24,7 @@ import pytest
 from sqlalchemy import event, text
 
 from core.persistence.db import make_engine, upgrade
-from tests.bot.harness import ADMIN, DESK_CHAT, TRADER, VIEWER, at
+from tests.bot.harness import ADMIN, DESK_CHAT, STRANGER, TRADER, VIEWER, at
 from tests.conftest import _drop_postgres_schema, _fresh_postgres_schema, postgres_problem
 from tests.faults.harness import FaultBot
 from tests.faults.test_matrix import INJECTIONS, approve_button, state
@@ -164,6 +165,12 @@ async def test_database_cell(database, emu, claude, tmp_path):
             assert UNAVAILABLE in positions, positions
         scan = (await bot.say(TRADER, "/scan", wait=15))[0].plain  # a scan must write its suggestions
         assert UNAVAILABLE in scan, scan
+        if len(pushed) > 1:  # an Approve press is answered, and opens nothing (checked below)
+            answer = await bot.press(TRADER, pushed[1], approve_button(pushed[1]))
+            assert answer is not None
+        emu.user_sends(STRANGER, STRANGER, "/positions")  # strangers learn nothing about the outage
+        await asyncio.sleep(1.0)
+        assert not bot.texts(STRANGER, UNAVAILABLE)
         health = (await bot.say(ADMIN, "/health", wait=20))[0].plain
         assert health.startswith("⛔"), health
         assert any(ln.startswith("⛔ database") for ln in health.splitlines()), health

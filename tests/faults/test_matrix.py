@@ -122,10 +122,12 @@ async def test_fault_cell(dep, fault, sqlite_engine, emu, claude, tmp_path):
 
         # 2. /health names it
         health = (await bot.say(ADMIN, "/health"))[0].plain
-        line = next((ln for ln in health.splitlines() if ln.startswith(("⚠️ " + dep, "⛔ " + dep))), None)
+        line = next((ln for ln in health.splitlines() if ln.startswith((f"⚠️ {dep}:", f"⛔ {dep}:"))), None)
         assert line is not None, health
         auth = fault == "auth" and dep != "yahoo"
         assert ("credentials refused" in line) if auth else ("unavailable" in line), line
+        if dep == "kite" and fault == "auth":  # and the token check agrees: log in again
+            assert "⚠️ kite token: no valid Kite session for today" in health, health
         assert health.startswith("⚠️") or health.startswith("⛔")
 
         # 3. one alert for the whole outage

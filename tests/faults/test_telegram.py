@@ -86,7 +86,8 @@ async def test_telegram_cell(fault, sqlite_engine, emu, claude, tmp_path):
         with bot.bc.app.factory() as s:
             held = list(s.scalars(select(OutboxMessageRow).where(OutboxMessageRow.status != "sent")))
         assert held and all(r.status == "pending" for r in held), "held, never given up"
-        assert max(r.attempts for r in held) >= 9
+        if fault != "429":  # a 429 is a wait Telegram asked for, not a failed attempt
+            assert max(r.attempts for r in held) >= 9
         injected = bot.bc.outbox.failures
         assert injected >= 3
         # the fault clears
