@@ -161,6 +161,8 @@ async def test_fault_cell(dep, fault, sqlite_engine, emu, claude, tmp_path):
 
         injected = bot.injected(dep, at(19, 10, 0).date())
         assert injected >= 3, "the fault was really met"
+        if dep != "llm" and fault in ("timeout", "refused", "429", "5xx"):
+            assert bot.sleeps.waits, "transient errors are retried after a backoff, not hammered"
 
         # ---- the fault clears -----------------------------------------------------------------------
         await bot.clear(dep, fault)
