@@ -114,9 +114,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # database watch alerts the admins once (bot/dbwatch.py), so no error alert per command.
         log.warning("a command failed on the database: %s", type(error).__name__)
         bc.db_watch.note_failure(error)
-        if isinstance(update, Update) and update.effective_message is not None:
+        user = update.effective_user if isinstance(update, Update) else None
+        known = user is not None and bc.roles.role_of(user.id) is not None  # strangers hear nothing
+        if known and isinstance(update, Update):
             with contextlib.suppress(TelegramError):
-                await update.effective_message.reply_text(DATABASE_UNAVAILABLE)
+                if update.callback_query is not None:  # a button: answer the press itself
+                    await update.callback_query.answer(DATABASE_UNAVAILABLE[:190], show_alert=True)
+                elif update.effective_message is not None:
+                    await update.effective_message.reply_text(DATABASE_UNAVAILABLE)
         return
     log.error("unhandled error while handling an update", exc_info=error)
     report_error(bc, "the bot", error or "unknown error", bc.now())

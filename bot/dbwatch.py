@@ -49,6 +49,7 @@ class DatabaseWatch:
         self.down_since: datetime | None = None
         self.last_error: str | None = None
         self.alerts_sent = 0
+        self.failures = 0  # failed probes and failed database work seen (metrics, tests)
 
     @property
     def down(self) -> bool:
@@ -70,6 +71,7 @@ class DatabaseWatch:
 
     def note_failure(self, exc: BaseException) -> None:
         """A handler or job failed on the database: the next check confirms and alerts."""
+        self.failures += 1
         self.last_error = f"{type(exc).__name__}"
 
     async def check(self) -> bool:
@@ -77,6 +79,7 @@ class DatabaseWatch:
         problem = await asyncio.to_thread(self._probe)
         now = self.clock.now()
         if problem is not None:
+            self.failures += 1
             self.last_error = problem
             if self.down_since is None:
                 self.down_since = now

@@ -22,6 +22,8 @@ async def health_reply(bc: BotContext) -> Reply:
     def token_valid() -> bool | None:
         from core.marketdata.kite_session import KiteSessionStore
 
+        if any(b.name == "kite" and b.auth_error for b in app.guards.statuses()):
+            return False  # Kite refused the token we hold: it is not valid, whatever is stored
         return (
             app.settings.kite_access_token is not None
             or KiteSessionStore(app.factory).current(now) is not None

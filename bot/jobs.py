@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.context import BotContext
 from bot.render import alerts
@@ -212,7 +212,13 @@ class Scheduler:
         if self._lock.locked():
             return []
         async with self._lock:
-            return await self._tick()
+            try:
+                return await self._tick()
+            except SQLAlchemyError as exc:  # the database failed between the watch's probe and the work
+                log.warning("tick: the database failed (%s)", type(exc).__name__)
+                if self.bc.db_watch is not None:
+                    self.bc.db_watch.note_failure(exc)
+                return []
 
     async def _tick(self) -> list[str]:
         bc = self.bc

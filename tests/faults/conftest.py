@@ -32,3 +32,21 @@ def sqlite_engine(tmp_path: Any):
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The figures for docs/reliability.md: cells run, failed requests injected, time per cell."""
+    from tests.faults.test_matrix import INJECTIONS
+
+    if not INJECTIONS:
+        return
+    deps = sorted({c["dep"] for c in INJECTIONS})
+    tr = terminalreporter
+    tr.section("fault matrix")
+    for dep in deps:
+        cells = [c for c in INJECTIONS if c["dep"] == dep]
+        row = ", ".join(f"{c['fault']}={c['injected']}" for c in cells)
+        tr.write_line(f"{dep:<9} {len(cells)} cells, {sum(c['injected'] for c in cells)} injected: {row}")
+    total = sum(c["injected"] for c in INJECTIONS)
+    seconds = sum(c["seconds"] for c in INJECTIONS)
+    tr.write_line(f"total: {len(INJECTIONS)} cells passed, {total} failed requests injected, {seconds:.0f} s")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,7 @@ class FaultBot(DeskBot):
         self.monotonic = FakeMonotonic()
         self.sleeps = RecordedSleeps()
         self.kite_fault: str | None = None
+        self.failed_attempts: Counter[str] = Counter()  # requests that failed, per guarded source
 
     async def start(self) -> FaultBot:
         self.kite.start()
@@ -177,6 +179,12 @@ class FaultBot(DeskBot):
         )
         cal = default_calendar()
         guards = GuardRegistry(self.config.engine, monotonic=self.monotonic, sleep=self.sleeps)
+
+        def count(record: Any) -> None:
+            if not record.ok and record.error_kind != "SourceUnavailableError":  # not breaker refusals
+                self.failed_attempts[record.source] += max(record.attempts, 1)
+
+        guards.add_call_observer(count)
         app = build_app(
             settings,
             self.config,
@@ -226,6 +234,15 @@ class FaultBot(DeskBot):
             return
         for endpoint in self.KITE_ENDPOINTS:
             self.kite.inject(endpoint, KITE_FAULTS[fault], times=None, delay=3.0)
+
+    def injected(self, dep: str, day: date) -> int:
+        """Requests to ``dep`` that met the fault (breaker refusals, which never left, not counted)."""
+        if dep == "llm":  # a deadline cancels the guarded call before it reports: count the fallbacks
+            from core.commentary.usage import SqlUsageStore
+
+            by = SqlUsageStore(self.engine).totals(day).by_outcome
+            return sum(by.get(o, 0) for o in ("deadline", "timeout", "auth_error", "api_error"))
+        return self.failed_attempts[dep]
 
     async def inject(self, dep: str, fault: str) -> None:
         if dep == "kite":
