@@ -127,3 +127,6 @@ def setup_logging(
     # Chatty libraries log request URLs that contain the bot token; keep them at WARNING.
     for noisy in ("httpx", "httpcore", "urllib3", "telegram.ext.ExtBot", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # PTB's Application logs every incoming update at DEBUG, with the user's text: a Kite request token
+    # pasted bare after /login matches no redaction pattern and would reach the log. INFO at most.
+    logging.getLogger("telegram.ext.Application").setLevel(max(logging.INFO, root.level))

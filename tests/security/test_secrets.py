@@ -12,8 +12,10 @@ state export, and every row of the database (events, outbox, audit). The session
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -93,14 +95,23 @@ def world(tmp_path_factory: Any) -> Any:
     declared = bot_settings(
         "http://127.0.0.1:1/bot", tmp, telegram_bot_token=SecretStr(BOT_TOKEN), **secret_settings(tmp, "x")
     )
+    with (
+        product_logging(declared.log_dir, declared.secret_values()),
+        BotRunner(tmp, token=BOT_TOKEN, prelude=prelude) as runner,
+    ):
+        runner.prepare()
+        yield runner, tmp, fake
+        runner.run(fake.close())
+
+
+@contextlib.contextmanager
+def product_logging(log_dir: Any, secrets: list[str]) -> Iterator[None]:
+    """Logging exactly as ``niftybot run`` sets it up (JSON files in LOG_DIR), at DEBUG, then undone."""
     root = logging.getLogger()
     level = root.level
-    setup_logging(declared.log_dir, level="DEBUG", secrets=declared.secret_values(), console=False)
+    setup_logging(log_dir, level="DEBUG", secrets=secrets, console=False)
     try:
-        with BotRunner(tmp, token=BOT_TOKEN, prelude=prelude) as runner:
-            runner.prepare()
-            yield runner, tmp, fake
-            runner.run(fake.close())
+        yield
     finally:
         for handler in list(root.handlers):
             if getattr(handler, "_niftybot", False):
@@ -197,3 +208,75 @@ def test_every_declared_secret_is_redacted_from_logs(tmp_path):
         **secret_settings(tmp_path, "x"),
     )
     assert set(TEST_SECRETS.values()) - {TOKEN_PART} <= set(s.secret_values())
+
+
+def test_the_kite_login_in_the_chat_leaks_nothing(tmp_path):
+    """/login with MARKET_DATA=kite against the fake Kite server: the pasted request token is exchanged,
+    the pasted message deleted, and neither the API secret, the request token nor the issued access
+    token appears in any message, request or log. The API key is Kite's public client id and must be in
+    the login link (admins only); it appears there and nowhere else."""
+    from core.clock import FixedClock
+    from core.market_hours import default_calendar
+    from tests.fakes.kite_server import FakeKiteMarket, FakeKiteServer
+    from tests.fuzz.botrunner import START
+
+    market = FakeKiteMarket(default_calendar(), FixedClock(START))
+    server = FakeKiteServer(
+        market, api_key=KITE_API_KEY, api_secret=KITE_API_SECRET, access_token=KITE_ACCESS_TOKEN
+    ).start()
+    extra = {
+        "market_data": "kite",
+        "kite_api_key": SecretStr(KITE_API_KEY),
+        "kite_api_secret": SecretStr(KITE_API_SECRET),
+        "kite_api_root": server.url,
+        "log_dir": tmp_path / "logs",
+    }
+    declared = bot_settings(
+        "http://127.0.0.1:1/bot", tmp_path, telegram_bot_token=SecretStr(BOT_TOKEN), **extra
+    )
+    try:
+        with (
+            product_logging(declared.log_dir, declared.secret_values()),
+            BotRunner(tmp_path, token=BOT_TOKEN, settings=extra) as runner,
+        ):
+            steps = runner.send(ADMIN, "/login")
+            assert "Kite login" in steps.messages[-1].plain
+            request_token = server.issue_request_token()
+            done = runner.send(
+                ADMIN, f"https://127.0.0.1/redirect?action=login&status=success&request_token={request_token}"
+            )
+            assert "session stored" in done.messages[-1].plain, done.messages[-1].plain
+            issued = server.access_tokens - {KITE_ACCESS_TOKEN}
+            assert issued
+            pasted = [
+                m for m in runner.emu.messages(ADMIN, include_users=True) if request_token in (m.text or "")
+            ]
+            assert not pasted, "the pasted one-time link was deleted from the chat"
+            failed = runner.send(ADMIN, f"/login {request_token}")  # replayed: refused, nothing shown
+            assert "Login failed" in failed.messages[-1].plain
+            hidden = {
+                "request token": request_token,
+                **{f"access token {i}": t for i, t in enumerate(issued)},
+            }
+            for chat in list(runner.emu.conv.chats):
+                for m in runner.emu.messages(chat):
+                    text = json.dumps(m.to_api(), ensure_ascii=False)
+                    if m is steps.messages[-1]:
+                        text = text.replace(f"api_key={KITE_API_KEY}", "api_key=(the public client id)")
+                    _check("chat messages", text)
+                    assert not [n for n, v in hidden.items() if v in text], text
+            for request in runner.emu.requests:
+                text = repr(request)
+                if "Kite login" in text:
+                    text = text.replace(f"api_key={KITE_API_KEY}", "api_key=(the public client id)")
+                _check("Bot API requests", text)
+                assert not [n for n, v in hidden.items() if v in text]
+            logs = sorted((tmp_path / "logs").glob("*.log*"))
+            assert logs
+            for path in logs:
+                text = path.read_text("utf-8")
+                _check("log files", text)
+                assert not [n for n, v in hidden.items() if v in text]
+            assert runner.problems() == []
+    finally:
+        server.stop()
