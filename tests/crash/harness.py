@@ -163,6 +163,7 @@ class CrashRun:
     speed: float = SPEED
     life_seconds: tuple[float, float] = (0.8, 3.0)
     startup_kill_share: float = 0.2
+    targeted_share: float = 0.3  # lives that end within 0.5 s of a press (approvals, close confirmations)
     python: str = sys.executable
     emu: TelegramEmulator | None = None
     stats: RunStats = field(default_factory=RunStats)
@@ -170,6 +171,7 @@ class CrashRun:
     spawn_times: list[float] = field(default_factory=list)
     presses: list[Press] = field(default_factory=list)
     pressed: set[str] = field(default_factory=set)
+    forgotten: set[str] = field(default_factory=set)
     _t0: float = 0.0
     _proc: subprocess.Popen[bytes] | None = None
     _log: Any = None
@@ -288,10 +290,12 @@ class CrashRun:
         assert self.emu is not None
         pending = self._pending_ids(eng)
         for p in self.presses:
-            if self.emu.callback_answer(p.qid) is None and p.data in self.pressed:
+            if self.emu.callback_answer(p.qid) is None and p.qid not in self.forgotten:
                 kind, num = p.data.split(":")[1:]
                 if kind in ("ap", "rj") and int(num) in pending:
-                    self.pressed.discard(p.data)
+                    self.forgotten.add(p.qid)
+                    self.pressed.discard(f"v1:ap:{num}")
+                    self.pressed.discard(f"v1:rj:{num}")
                     self.stats.repressed += 1
 
     async def drive(self, rng: random.Random, life: int, eng: Engine, until: float, *, act: bool) -> None:
@@ -315,6 +319,8 @@ class CrashRun:
                             self._press(rng, life, m, pick)
                         else:
                             self._press(rng, life, m, data)
+                        if rng.random() < self.targeted_share:  # die while that press is being handled
+                            until = min(until, time.monotonic() + rng.uniform(0.0, 0.5))
                 if time.monotonic() >= next_close:
                     next_close = time.monotonic() + rng.uniform(0.3, 1.2)
                     ids = [i for i in self._open_ids(eng) if i not in close_asked]
@@ -593,6 +599,10 @@ def _check_outbox(run: CrashRun, outbox: list[Any], sugs: dict[int, Any]) -> lis
         if q.method in ("sendMessage", "sendPhoto") and q.chat_id is not None:
             body = str(q.params.get("text") if q.method == "sendMessage" else q.params.get("caption") or "")
             sends.setdefault((q.chat_id, body), []).append(q.at)
+    outbox_sends: dict[int, list[float]] = {}
+    for (chat, body), times in sends.items():
+        if (chat, body) in rows_by:
+            outbox_sends.setdefault(chat, []).extend(times)
     for key, times in sends.items():
         if key not in rows_by:
             continue  # a direct reply to a command, not an outbox message
@@ -606,7 +616,8 @@ def _check_outbox(run: CrashRun, outbox: list[Any], sugs: dict[int, Any]) -> lis
         for first, second in itertools.pairwise(times):
             life = bisect.bisect_right(run.spawn_times, first) - 1
             killed = life < len(run.kill_times) and run.kill_times[life] >= first
-            if killed and bisect.bisect_right(run.spawn_times, second) - 1 > life:
+            last = killed and not any(first < t <= run.kill_times[life] for t in outbox_sends[key[0]])
+            if last and bisect.bisect_right(run.spawn_times, second) - 1 > life:
                 explained += 1
         if explained >= extra:
             st.explained_duplicates += extra
