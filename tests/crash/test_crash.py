@@ -54,7 +54,15 @@ async def _run(backend: str, tmp_path: Path, seed: int, kills: int, **kw: Any) -
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 async def test_crash_short(backend: str, tmp_path: Path) -> None:
-    run = await _run(backend, tmp_path, seed=1, kills=3, life_seconds=(1.0, 2.5), startup_kill_share=0.0)
+    run = await _run(
+        backend,
+        tmp_path,
+        seed=1,
+        kills=3,
+        life_seconds=(0.8, 2.0),
+        startup_kill_share=0.0,
+        targeted_share=0.5,
+    )
     if backend == "sqlite":
         _checker_sees_damage(run)
 
