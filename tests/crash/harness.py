@@ -377,8 +377,8 @@ class CrashRun:
 
     async def drain(self, rng: random.Random, life: int, eng: Engine, limit: float = 60.0) -> None:
         """The last life: answer what is left (presses re-done), then wait until everything is
-        delivered: no undispatched event, no pending outbox row, nothing mid-approval, 1 s quiet."""
-        await self.drive(rng, life, eng, time.monotonic() + 1.0, act=True)
+        delivered: no undispatched event, no pending outbox row, nothing mid-approval, 0.7 s quiet."""
+        await self.drive(rng, life, eng, time.monotonic() + 0.6, act=True)
         deadline = time.monotonic() + limit
         quiet_since: float | None = None
         seen = len(self.emu.requests) if self.emu else 0
@@ -398,7 +398,7 @@ class CrashRun:
                 quiet_since = None
             elif quiet_since is None:
                 quiet_since = time.monotonic()
-            elif time.monotonic() - quiet_since > 1.0:
+            elif time.monotonic() - quiet_since > 0.7:
                 return
             await asyncio.sleep(0.1)
         raise TimeoutError("the outbox did not drain in the last life")
