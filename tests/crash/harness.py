@@ -574,6 +574,8 @@ def check(run: CrashRun) -> list[str]:
         elif positions:
             v.append("positions exist but there is no risk row")
 
+        # every request the bot made was well formed (the emulator checks each against the Bot API spec)
+        v += [f"malformed {x.method}: {x.description}" for x in emu.violations if not x.strict_only]
         # the child never left loopback
         log = (run.workdir / "child.log").read_text(errors="replace")
         logs = "".join(
