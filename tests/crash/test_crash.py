@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from tests.conftest import POSTGRES_URL, postgres_problem
 from tests.crash.harness import CrashRun, Database, check
@@ -29,7 +30,7 @@ def _database(backend: str, tmp_path: Path) -> Database:
     return Database.postgres(POSTGRES_URL)
 
 
-async def _run(backend: str, tmp_path: Path, seed: int, kills: int, **kw: Any) -> None:
+async def _run(backend: str, tmp_path: Path, seed: int, kills: int, **kw: Any) -> CrashRun:
     db = _database(backend, tmp_path)
     try:
         run = CrashRun(tmp_path, db, seed=seed, kills=kills, **kw)
@@ -48,14 +49,47 @@ async def _run(backend: str, tmp_path: Path, seed: int, kills: int, **kw: Any) -
     assert stats.kills == kills
     assert stats.approvals_pressed > 0
     assert not violations, "\n".join(violations)
+    return run
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 async def test_crash_short(backend: str, tmp_path: Path) -> None:
-    await _run(backend, tmp_path, seed=1, kills=3, life_seconds=(1.0, 2.5), startup_kill_share=0.0)
+    run = await _run(
+        backend,
+        tmp_path,
+        seed=1,
+        kills=3,
+        life_seconds=(0.8, 2.0),
+        startup_kill_share=0.0,
+        targeted_share=0.5,
+    )
+    if backend == "sqlite":
+        _checker_sees_damage(run)
+
+
+def _checker_sees_damage(run: CrashRun) -> None:
+    """The checker is not blind: damage the database the way the invariants forbid, expect it named."""
+    eng = run.db.engine()
+    with eng.begin() as conn:
+        for sql in (
+            "update suggestions set status='approved'"
+            " where id=(select min(id) from suggestions where status='executed')",
+            "update outbox_messages set status='pending' where id=(select min(id) from outbox_messages)",
+            "update positions set net_pnl = net_pnl + 1 where status='closed'",
+            "delete from trade_decisions where id=(select max(id) from trade_decisions where action='open')",
+        ):
+            conn.execute(text(sql))
+    eng.dispose()
+    expected = ["is pending"]
+    expected += ["stuck in approved", "has no open audit row"] if run.stats.positions else []
+    expected += ["net/gross"] if run.stats.closed else []
+    found = "\n".join(check(run))
+    for phrase in expected:
+        assert phrase in found, f"the checker missed {phrase!r}:\n{found}"
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("seed", [11, 12, 13, 14, 15])
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 async def test_crash_full(backend: str, seed: int, tmp_path: Path) -> None:
