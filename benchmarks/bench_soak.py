@@ -18,8 +18,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import multiprocessing as mp
+import os
 import tempfile
 import time
+import tracemalloc
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -40,6 +42,7 @@ class SoakConfig:
     step_minutes: int = 1
     sample_minutes: int = 60
     chat_every_minutes: int = 30
+    trace: bool = False  # tracemalloc: where the memory added after day 1 was allocated (slower)
 
 
 @dataclass
@@ -71,6 +74,7 @@ class SoakReport:
     errors: int = 0
     load_before: str = ""
     load_after: str = ""
+    growth_sites: list[str] = field(default_factory=list)  # with trace: top allocation growth after day 1
 
     @property
     def growth_after_day1(self) -> float:
@@ -136,6 +140,9 @@ async def soak(cfg: SoakConfig) -> SoakReport:
 
     report = SoakReport(cfg, load_before=_loadavg())
     days = trading_days(cfg.start, cfg.days)
+    if cfg.trace:
+        tracemalloc.start(10)
+    day1: Any = None
     emu = EmulatorProcess()
     t_start = time.monotonic()
     try:
@@ -150,6 +157,21 @@ async def soak(cfg: SoakConfig) -> SoakReport:
                 report.samples.append(Sample(0, f"{first:%a %H:%M}", rss_mb(), 0.0))
                 for n, day in enumerate(days, start=1):
                     report.days.append(await _one_day(bot, emu, cfg, n, day, report, t_start))
+                    if cfg.trace:
+                        gc.collect()
+                        snap = tracemalloc.take_snapshot().filter_traces(
+                            [tracemalloc.Filter(False, tracemalloc.__file__)]
+                        )
+                        if day1 is None:
+                            day1 = snap
+                        else:
+                            report.growth_sites = [
+                                f"{d.size_diff / 1024:+.0f} KiB ({d.count_diff:+d} blocks) at "
+                                + " <- ".join(
+                                    f"{Path(fr.filename).name}:{fr.lineno}" for fr in d.traceback[:4]
+                                )
+                                for d in snap.compare_to(day1, "traceback")[:12]
+                            ]
                 report.violations = (await emu.call("stats"))["violations"]
             finally:
                 await bot.stop()
@@ -252,10 +274,13 @@ def render(rep: SoakReport, command: str) -> str:
         f"Replies that were the bot's error message: {rep.errors}; Bot API requests refused as malformed: "
         f"{len(rep.violations)}.",
     ]
+    if rep.growth_sites:
+        lines += ["", "Allocations grown since the end of day 1 (tracemalloc, largest first):", ""]
+        lines += [f"- {site}" for site in rep.growth_sites]
     return "\n".join(lines)
 
 
 def run(quick: bool = True) -> str:
-    cfg = SoakConfig(days=2 if quick else 5)
+    cfg = SoakConfig(days=2 if quick else 5, trace=os.environ.get("SOAK_TRACE") == "1")
     rep = measure(cfg)
     return render(rep, "python -m benchmarks soak" + ("" if quick else " --full"))
