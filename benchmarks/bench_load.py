@@ -73,6 +73,11 @@ class Phase:
     name: str
     result: PhaseResult
     bot_cpu: float  # CPU seconds of the bot process during the phase
+    stalls: list[float] = field(default_factory=list)  # event-loop lag samples of the bot (s)
+
+    @property
+    def max_stall_ms(self) -> float:
+        return 1000 * max(self.stalls, default=0.0)
 
     @property
     def throughput(self) -> float:
@@ -120,10 +125,24 @@ def _loadavg() -> str:
         return "n/a"
 
 
+async def _lag(samples: list[float], every: float = 0.01) -> None:
+    """How late the bot's event loop wakes a 10 ms sleeper: the time nothing else could run."""
+    loop = asyncio.get_running_loop()
+    while True:
+        t = loop.time()
+        await asyncio.sleep(every)
+        samples.append(max(0.0, loop.time() - t - every))
+
+
 async def _phase(emu: EmulatorProcess, name: str, cmd: str, **kw: Any) -> Phase:
+    stalls: list[float] = []
+    watcher = asyncio.create_task(_lag(stalls))
     c0 = time.process_time()
-    result: PhaseResult = await emu.call(cmd, **kw)
-    return Phase(name, result, time.process_time() - c0)
+    try:
+        result: PhaseResult = await emu.call(cmd, **kw)
+    finally:
+        watcher.cancel()
+    return Phase(name, result, time.process_time() - c0, stalls)
 
 
 def _cold_charts(bot: Any) -> dict[str, float]:
@@ -355,6 +374,13 @@ def render(rep: LoadReport, command: str) -> str:
             + ", ".join(f"`{k[5:]}` {v.cpu_ms_per_command:.2f} ms" for k, v in per.items())
             + ".",
         ]
+    lines += [
+        "",
+        "Longest event-loop stall of the bot per phase (a 10 ms sleeper woken late; the scheduler's "
+        "refresh builds a full market snapshot on the loop every minute): "
+        + ", ".join(f"{k} {v.max_stall_ms:.0f} ms" for k, v in ph.items() if not k.startswith("only "))
+        + ".",
+    ]
     lines += ["", f"Bot API requests refused by the emulator as malformed: {len(rep.violations)}."]
     return "\n".join(lines)
 
