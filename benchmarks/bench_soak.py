@@ -24,7 +24,7 @@ import time
 import tracemalloc
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,7 @@ class SoakReport:
     errors: int = 0
     load_before: str = ""
     load_after: str = ""
+    measured_at: str = field(default_factory=lambda: f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     growth_sites: list[str] = field(default_factory=list)  # with trace: top allocation growth after day 1
 
     @property
@@ -248,8 +249,8 @@ def render(rep: SoakReport, command: str) -> str:
         "minute, scans every 15 min, exits, end-of-day and weekly summaries) and the outbox delivering; a "
         "scripted trader in the emulator process presses Approve on every pushed suggestion and asks "
         f"`/positions` and `/pnl` every {cfg.chat_every_minutes} min. Bot process: a fresh interpreter; "
-        f"memory is its VmRSS after `gc.collect()`. Load average {rep.load_before} before, "
-        f"{rep.load_after} after (2 shared cores).",
+        f"memory is its VmRSS after `gc.collect()`. Measured {rep.measured_at}; load average "
+        f"{rep.load_before} before, {rep.load_after} after (2 shared cores).",
         "",
         "| day | approvals | open at close | CPU s | wall s | RSS at close (MB) | DB file (KB) |",
         "|---|---:|---:|---:|---:|---:|---:|",
