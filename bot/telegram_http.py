@@ -5,9 +5,9 @@ every pooled connection (and polls its socket) on each request: with the 32 conc
 handles, that was about 70% of the CPU a bare PTB echo bot spends per reply (docs/benchmarks.md, "Load").
 aiohttp's connector keeps idle keep-alive connections per host in a queue and hands one out in constant
 time. Like httpx, it honours the HTTP(S)_PROXY / NO_PROXY environment. Requests are encoded as PTB's
-own client encodes them (form fields with JSON-encoded values;
-multipart when files are attached), and errors map to the same PTB exceptions: ``TimedOut`` for
-timeouts (including waiting for a free pooled connection), ``NetworkError`` for connection failures.
+own client encodes them (form fields with JSON-encoded values; multipart when files are attached), and
+errors map to the same PTB exceptions: ``TimedOut`` for timeouts (including waiting for a free pooled
+connection), ``NetworkError`` for connection failures.
 """
 
 from __future__ import annotations
