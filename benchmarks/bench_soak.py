@@ -142,7 +142,7 @@ async def soak(cfg: SoakConfig) -> SoakReport:
     report = SoakReport(cfg, load_before=_loadavg())
     days = trading_days(cfg.start, cfg.days)
     if cfg.trace:
-        tracemalloc.start(10)
+        tracemalloc.start(3)
     day1: Any = None
     emu = EmulatorProcess()
     t_start = time.monotonic()
