@@ -18,11 +18,13 @@ from __future__ import annotations
 import asyncio
 import gc
 import multiprocessing as mp
+import os
 import tempfile
 import time
+import tracemalloc
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,7 @@ class SoakConfig:
     step_minutes: int = 1
     sample_minutes: int = 60
     chat_every_minutes: int = 30
+    trace: bool = False  # tracemalloc: where the memory added after day 1 was allocated (slower)
 
 
 @dataclass
@@ -71,6 +74,8 @@ class SoakReport:
     errors: int = 0
     load_before: str = ""
     load_after: str = ""
+    measured_at: str = field(default_factory=lambda: f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    growth_sites: list[str] = field(default_factory=list)  # with trace: top allocation growth after day 1
 
     @property
     def growth_after_day1(self) -> float:
@@ -136,6 +141,9 @@ async def soak(cfg: SoakConfig) -> SoakReport:
 
     report = SoakReport(cfg, load_before=_loadavg())
     days = trading_days(cfg.start, cfg.days)
+    if cfg.trace:
+        tracemalloc.start(3)
+    day1: Any = None
     emu = EmulatorProcess()
     t_start = time.monotonic()
     try:
@@ -150,6 +158,21 @@ async def soak(cfg: SoakConfig) -> SoakReport:
                 report.samples.append(Sample(0, f"{first:%a %H:%M}", rss_mb(), 0.0))
                 for n, day in enumerate(days, start=1):
                     report.days.append(await _one_day(bot, emu, cfg, n, day, report, t_start))
+                    if cfg.trace:
+                        gc.collect()
+                        snap = tracemalloc.take_snapshot().filter_traces(
+                            [tracemalloc.Filter(False, tracemalloc.__file__)]
+                        )
+                        if day1 is None:
+                            day1 = snap
+                        else:
+                            report.growth_sites = [
+                                f"{d.size_diff / 1024:+.0f} KiB ({d.count_diff:+d} blocks) at "
+                                + " <- ".join(
+                                    f"{Path(fr.filename).name}:{fr.lineno}" for fr in d.traceback[:4]
+                                )
+                                for d in snap.compare_to(day1, "traceback")[:12]
+                            ]
                 report.violations = (await emu.call("stats"))["violations"]
             finally:
                 await bot.stop()
@@ -226,8 +249,8 @@ def render(rep: SoakReport, command: str) -> str:
         "minute, scans every 15 min, exits, end-of-day and weekly summaries) and the outbox delivering; a "
         "scripted trader in the emulator process presses Approve on every pushed suggestion and asks "
         f"`/positions` and `/pnl` every {cfg.chat_every_minutes} min. Bot process: a fresh interpreter; "
-        f"memory is its VmRSS after `gc.collect()`. Load average {rep.load_before} before, "
-        f"{rep.load_after} after (2 shared cores).",
+        f"memory is its VmRSS after `gc.collect()`. Measured {rep.measured_at}; load average "
+        f"{rep.load_before} before, {rep.load_after} after (2 shared cores).",
         "",
         "| day | approvals | open at close | CPU s | wall s | RSS at close (MB) | DB file (KB) |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -252,10 +275,13 @@ def render(rep: SoakReport, command: str) -> str:
         f"Replies that were the bot's error message: {rep.errors}; Bot API requests refused as malformed: "
         f"{len(rep.violations)}.",
     ]
+    if rep.growth_sites:
+        lines += ["", "Allocations grown since the end of day 1 (tracemalloc, largest first):", ""]
+        lines += [f"- {site}" for site in rep.growth_sites]
     return "\n".join(lines)
 
 
 def run(quick: bool = True) -> str:
-    cfg = SoakConfig(days=2 if quick else 5)
+    cfg = SoakConfig(days=2 if quick else 5, trace=os.environ.get("SOAK_TRACE") == "1")
     rep = measure(cfg)
     return render(rep, "python -m benchmarks soak" + ("" if quick else " --full"))

@@ -4,9 +4,10 @@ PTB's default ``HTTPXRequest`` spends most of a reply's CPU in httpcore's connec
 every pooled connection (and polls its socket) on each request: with the 32 concurrent updates the bot
 handles, that was about 70% of the CPU a bare PTB echo bot spends per reply (docs/benchmarks.md, "Load").
 aiohttp's connector keeps idle keep-alive connections per host in a queue and hands one out in constant
-time. Requests are encoded as PTB's own client encodes them (form fields with JSON-encoded values;
-multipart when files are attached), and errors map to the same PTB exceptions: ``TimedOut`` for
-timeouts (including waiting for a free pooled connection), ``NetworkError`` for connection failures.
+time. Like httpx, it honours the HTTP(S)_PROXY / NO_PROXY environment. Requests are encoded as PTB's
+own client encodes them (form fields with JSON-encoded values; multipart when files are attached), and
+errors map to the same PTB exceptions: ``TimedOut`` for timeouts (including waiting for a free pooled
+connection), ``NetworkError`` for connection failures.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._pool_size, keepalive_timeout=self._keepalive)
             self._session = aiohttp.ClientSession(
-                connector=connector, headers={"User-Agent": self.USER_AGENT}, trust_env=False
+                connector=connector, headers={"User-Agent": self.USER_AGENT}, trust_env=True
             )
 
     async def shutdown(self) -> None:

@@ -409,7 +409,9 @@ def _draw_equity(data: EquityData) -> bytes:
         label="drawdown",
     )
     ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: rupees(y)))
-    locator = AutoDateLocator(tz=IST, maxticks=8)  # type: ignore[no-untyped-call]
+    # minticks 3: with the default 5, 3.5-5 h of marks (a trading day until the afternoon) or 4 min fit no
+    # interval and matplotlib warns and falls back to 30 (crowded ticks).
+    locator = AutoDateLocator(tz=IST, minticks=3, maxticks=8)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(DateFormatter("%d %b\n%H:%M", tz=IST))  # type: ignore[no-untyped-call]
     ax.set_title(f"Equity (max drawdown {rupees(data.max_drawdown)})", fontsize=11)

@@ -62,10 +62,11 @@ def _atoms(text: str) -> list[_Atom]:
         if m.group("entity") is not None:
             try:
                 ch = _entity_text(m.group("entity"))
-            except (ValueError, OverflowError):  # out of range code point: keep it as literal text
+                size = utf16_len(ch)
+            except (ValueError, OverflowError):  # out of range or surrogate code point: literal text
                 plain(m.group(0))
                 continue
-            out.append(_Atom("text", m.group(0), utf16_len(ch), visible=ch))
+            out.append(_Atom("text", m.group(0), size, visible=ch))
         else:
             name = m.group("name").lower()
             out.append(_Atom("close" if m.group("close") else "open", m.group(0), 0, name=name))

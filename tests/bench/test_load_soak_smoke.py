@@ -98,3 +98,13 @@ def test_a_named_benchmark_replaces_only_its_own_section_of_the_doc():
         "# Benchmarks\n\nmade by\n\n## Replay\n\nr\n\n## Load\n\nnew\n\n## Snapshot\n\ns\n"
     )
     assert replace_section(doc, "## Soak\n\nw").endswith("## Snapshot\n\ns\n\n## Soak\n\nw\n")
+
+
+@pytest.mark.slow
+def test_memory_stays_flat_over_two_trading_days():
+    # The full soak is `python -m benchmarks soak --full` (5 days, docs/benchmarks.md); this is the
+    # leak check in the slow suite: a fresh interpreter, two whole trading days.
+    rep = bench_soak.measure(bench_soak.SoakConfig(days=2))
+    assert rep.errors == 0 and rep.violations == []
+    assert sum(d.approvals for d in rep.days) >= 1
+    assert rep.growth_after_day1 <= bench_soak.GROWTH_LIMIT, bench_soak.render(rep, "slow test")

@@ -180,3 +180,19 @@ def test_the_cache_keeps_a_bounded_number_of_images() -> None:
         data = charts.payoff_data([PayoffLeg(25000.0 + 50 * i, "CE", 1, 75, 120.0)], None)
         charts.payoff_chart(data, f"#{i}")
     assert len(charts._cache) == charts.CACHE_SIZE
+
+
+@pytest.mark.parametrize("minutes", [4, 30, 215, 250, 375, 3 * 375, 22 * 24 * 60])
+def test_equity_time_axis_fits_any_span_without_a_matplotlib_warning(minutes: int) -> None:
+    import warnings
+
+    start = f.equity_points()[0].at
+    step = max(1, minutes // 400)
+    points = [
+        replace(f.equity_points()[0], at=start + timedelta(minutes=i), equity=Decimal(1_000_000 + i % 7))
+        for i in range(0, minutes + 1, step)
+    ]
+    charts.clear_cache()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "AutoDateLocator was unable to pick an appropriate interval"
+        assert _png_size(charts.equity_chart(points)) == (880, 495)

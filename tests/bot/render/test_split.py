@@ -179,3 +179,11 @@ def test_the_fast_length_equals_the_sum_of_the_atoms(text: str) -> None:
     # telegram_length skips building per-character atoms; it must count exactly as they do, on valid
     # HTML and on anything else (stray "&", "<", lone surrogates, out-of-range character references).
     assert telegram_length(text) == sum(a.size for a in _atoms(text))
+
+
+def test_a_surrogate_character_reference_counts_as_literal_text() -> None:
+    # "&#55296;" names a lone surrogate, which no UTF-16 text can hold: kept as its 8 literal characters
+    # by both the fast length and the splitter (it used to raise UnicodeEncodeError in the splitter).
+    assert telegram_length("a&#55296;b") == 10 == sum(a.size for a in _atoms("a&#55296;b"))
+    parts = split_message("x&#55296;" * 3, 10)
+    assert "".join(parts) == "x&#55296;" * 3 and all(telegram_length(p) <= 10 for p in parts)
