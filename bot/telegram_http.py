@@ -13,12 +13,21 @@ connection), ``NetworkError`` for connection failures.
 from __future__ import annotations
 
 import asyncio
+import re
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+# A Bot API URL carries the token in its path (``.../bot<id>:<secret>/sendMessage``); some aiohttp errors
+# quote the URL, and PTB's exceptions travel on to logs and admin alerts.
+_TOKEN_IN_URL = re.compile(r"bot\d+:[A-Za-z0-9_-]+")
+
+
+def _redacted(text: str) -> str:
+    return _TOKEN_IN_URL.sub("bot<token>", text)
 
 
 def _value(given: ODVInput[float], default: float | None) -> float | None:
@@ -118,4 +127,4 @@ class AiohttpRequest(BaseRequest):
         except (TimeoutError, asyncio.TimeoutError) as err:  # noqa: UP041 - aiohttp raises either
             raise TimedOut from err
         except aiohttp.ClientError as err:
-            raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+            raise NetworkError(_redacted(f"aiohttp.{err.__class__.__name__}: {err}")) from None

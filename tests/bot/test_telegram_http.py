@@ -95,3 +95,21 @@ async def test_bot_api_errors_pass_through(emu):
 async def test_requests_before_initialize_are_refused():
     with pytest.raises(RuntimeError, match="not initialized"):
         await AiohttpRequest().do_request("http://127.0.0.1:9/x", "POST")
+
+
+@pytest.mark.parametrize("base_url", ["http:/bot", "ftp://127.0.0.1/bot"])
+async def test_a_bad_api_url_is_a_network_error_without_the_token(base_url):
+    """aiohttp quotes a URL it cannot use; the Bot API URL carries the token, which must not travel on
+    in the exception (it reaches logs and admin alerts)."""
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        bot = Bot(DEFAULT_TOKEN, base_url=base_url, request=request)
+        with pytest.raises(NetworkError) as info:
+            await bot.get_me()
+        secret = DEFAULT_TOKEN.split(":", 1)[1]
+        assert secret not in str(info.value)
+        assert "bot<token>" in str(info.value)
+        assert info.value.__cause__ is None
+    finally:
+        await request.shutdown()
