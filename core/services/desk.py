@@ -951,8 +951,8 @@ class DeskService:
     def risk(self) -> RiskReport:
         now = self.clock.now()
         with desk_uow(self.factory) as repo:
-            state, _ = self._risk(repo, now)
             positions = repo.open_positions()
+            state, _ = self._risk(repo, now, positions)
         pt = self.config.paper_trading
         return RiskReport(
             state=state,
