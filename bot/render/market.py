@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.render.commentary import Commentary, commentary_lines
 from bot.render.keyboards import chain_keyboard
@@ -216,14 +216,35 @@ def window_strikes(chain: ChainSnapshot, each_side: int) -> tuple[list[float], f
     return strikes[max(0, i - each_side) : i + each_side + 1], strikes[i]
 
 
+class _ChainRow(NamedTuple):
+    strike: Any
+    option_type: Any
+    bid: Any
+    ask: Any
+    ltp: Any
+    iv: Any
+    delta: Any
+    oi: Any
+    oi_change: Any
+
+
+def _chain_rows(chain: ChainSnapshot) -> dict[tuple[float, str], _ChainRow]:
+    """The columns the chain view reads, row by (strike, type); a column the frame lacks is None.
+    Plain lists, not ``DataFrame.itertuples`` (which indexes every column of the frame per call: most
+    of a /chain reply's CPU)."""
+    f = chain.frame
+    n = len(f)
+    columns = [f[c].tolist() if c in f.columns else [None] * n for c in _ChainRow._fields]
+    return {
+        (float(r.strike), str(r.option_type)): r for r in map(_ChainRow._make, zip(*columns, strict=True))
+    }
+
+
 def chain_table(chain: ChainSnapshot, each_side: int = 5) -> list[str]:
     """The monospace lines of the chain (≤ 40 columns): quotes, IV and delta, OI and its change."""
     shown, atm = window_strikes(chain, each_side)
     max_pain = chain.analytics.max_pain if chain.analytics else None
-    rows: dict[tuple[float, str], Any] = {
-        (float(r.strike), str(r.option_type)): r  # type: ignore[arg-type]  # pandas types rows loosely
-        for r in chain.frame.itertuples(index=False)
-    }
+    rows = _chain_rows(chain)
 
     def label(k: float) -> str:
         marks = ("*" if k == atm else "") + ("^" if max_pain is not None and k == max_pain else "")

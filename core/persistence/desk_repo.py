@@ -459,31 +459,6 @@ class DeskRepository:
         ).one()
         return paise(_dec(live_all) + _dec(arch_all)), paise(_dec(live_in) + _dec(arch_in))
 
-    def realized_net_total(self) -> Decimal:
-        """Net realized P&L of every closed trade, archived ones included."""
-        live = self.session.scalar(
-            select(func.coalesce(func.sum(PositionRow.net_pnl), 0)).where(
-                PositionRow.status == PositionStatus.CLOSED.value
-            )
-        )
-        archived = self.session.scalar(select(func.coalesce(func.sum(ArchivedTradeRow.net_pnl), 0)))
-        return paise(Decimal(str(live or 0)) + Decimal(str(archived or 0)))
-
-    def realized_net_between(self, since: datetime, until: datetime) -> Decimal:
-        live = self.session.scalar(
-            select(func.coalesce(func.sum(PositionRow.net_pnl), 0)).where(
-                PositionRow.status == PositionStatus.CLOSED.value,
-                PositionRow.closed_at >= since,
-                PositionRow.closed_at < until,
-            )
-        )
-        archived = self.session.scalar(
-            select(func.coalesce(func.sum(ArchivedTradeRow.net_pnl), 0)).where(
-                ArchivedTradeRow.closed_at >= since, ArchivedTradeRow.closed_at < until
-            )
-        )
-        return paise(Decimal(str(live or 0)) + Decimal(str(archived or 0)))
-
     # ---- risk state ------------------------------------------------------------------------------
     def risk_row(self, capital: Decimal, now: datetime, *, lock: bool = False) -> RiskStateRow:
         """The one risk-state row (created with ``capital`` as the peak); read once per unit of work."""
@@ -512,12 +487,14 @@ class DeskRepository:
     def equity_points(
         self, since: datetime | None = None, until: datetime | None = None
     ) -> list[EquityPoint]:
-        q = select(EquityPointRow).order_by(EquityPointRow.at, EquityPointRow.id)
+        e = EquityPointRow
+        # Columns, not entities: a day is ~380 points and /pnl draws them (no identity map needed).
+        q = select(e.at, e.realized, e.unrealized, e.equity).order_by(e.at, e.id)
         if since is not None:
-            q = q.where(EquityPointRow.at >= since)
+            q = q.where(e.at >= since)
         if until is not None:
-            q = q.where(EquityPointRow.at < until)
-        return [EquityPoint(r.at, r.realized, r.unrealized, r.equity) for r in self.session.scalars(q)]
+            q = q.where(e.at < until)
+        return [EquityPoint(*r) for r in self.session.execute(q)]
 
     def last_equity_point(self, before: datetime | None = None) -> EquityPoint | None:
         q = select(EquityPointRow).order_by(EquityPointRow.at.desc(), EquityPointRow.id.desc()).limit(1)

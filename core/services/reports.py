@@ -71,11 +71,9 @@ class ReportService:
         with desk_uow(self.factory, write=False) as repo:
             closed = repo.closed_positions(since=since, until=now + timedelta(seconds=1))
             opens = repo.open_positions()
-            realized_total = repo.realized_net_total()
+            realized_total, realized_in_period = repo.realized_net(since, now + timedelta(seconds=1))
             curve = repo.equity_points(since=since)
-            archived_net = repo.realized_net_between(since, now + timedelta(seconds=1)) - paise(
-                sum((p.net_realized_pnl for p in closed), ZERO)
-            )
+            archived_net = realized_in_period - paise(sum((p.net_realized_pnl for p in closed), ZERO))
         gross = paise(sum((p.realized_pnl for p in closed), ZERO))
         charges = paise(sum((p.charges.total for p in closed), ZERO))
         return PnlReport(
