@@ -360,19 +360,25 @@ class DeskRepository:
     def closed_positions(
         self, since: datetime | None = None, until: datetime | None = None, limit: int | None = None
     ) -> list[Position]:
-        q = (
-            select(PositionRow)
-            .where(PositionRow.status == PositionStatus.CLOSED.value)
-            .options(selectinload(PositionRow.legs))
-            .order_by(PositionRow.closed_at.desc(), PositionRow.id.desc())
-        )
+        """Closed positions, latest first, with their legs: two Core queries like ``open_positions``
+        (/pnl and /history read them on every call)."""
+        q = select(_POS).where(_POS.c.status == PositionStatus.CLOSED.value)
         if since is not None:
-            q = q.where(PositionRow.closed_at >= since)
+            q = q.where(_POS.c.closed_at >= since)
         if until is not None:
-            q = q.where(PositionRow.closed_at < until)
+            q = q.where(_POS.c.closed_at < until)
+        q = q.order_by(_POS.c.closed_at.desc(), _POS.c.id.desc())
         if limit:
             q = q.limit(limit)
-        return [self._position(r) for r in self.session.scalars(q)]
+        rows = list(self.session.execute(q))
+        legs: dict[int, list[Any]] = {}
+        if rows:
+            chosen = select(q.subquery().c.id)  # the same positions, however many (no bound-id list)
+            for leg in self.session.execute(
+                select(_LEG).where(_LEG.c.position_id.in_(chosen)).order_by(_LEG.c.id)
+            ):
+                legs.setdefault(leg.position_id, []).append(leg)
+        return [self._position(r, legs.get(r.id, ())) for r in rows]
 
     def all_positions(self) -> list[Position]:
         rows = self.session.scalars(
