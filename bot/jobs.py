@@ -7,7 +7,8 @@ runs what is due:
 - daily jobs at their configured IST times on trading days — pre-market brief (08:45), opening snapshot
   (09:20), end-of-day summary (15:50), weekly summary (16:00 on the last trading day of the week), and
   the calendar and Kite-token checks (08:30). Each runs at most once per trading day even across
-  restarts: it is claimed by inserting ``(job, day)`` into ``job_runs`` (a unique key), and a job whose
+  restarts: it is claimed by inserting ``(job, day)`` into ``job_runs`` (a unique key; a run a killed
+  process left ``running`` is taken over after ``CLAIM_LEASE``), and a job whose
   time passed more than ``misfire_grace_seconds`` ago is skipped with a log line (a late start does not
   post a stale morning brief at noon; the end-of-day summary has no such limit);
 - the position monitor every ``monitor_interval_seconds`` while the market is open, and scans every
@@ -24,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.context import BotContext
@@ -51,16 +52,40 @@ class DailyJob:
     when: str = "trading_day"  # or "week_end": the last trading day of the week
 
 
+# No daily job runs this long: a run still "running" after it was left by a process that died (killed
+# mid-job); the next tick takes it over instead of leaving the job undone for the day.
+CLAIM_LEASE = timedelta(minutes=10)
+
+
 def claim(bc: BotContext, job: str, day: date, now: datetime) -> bool:
-    """Insert the (job, day) row; False if it already exists (ran, or another instance has it)."""
+    """Insert the (job, day) row; False if it already exists (it ran, or another instance runs it now),
+    except a run left ``running`` for longer than :data:`CLAIM_LEASE`, which is taken over."""
     try:
         with transaction(bc.app.factory) as s:
             s.add(
                 JobRunRow(job=job, run_key=day.isoformat(), trading_day=day, started_at=now, status="running")
             )
     except IntegrityError:
-        return False
+        return _take_over(bc, job, day, now)
     return True
+
+
+def _take_over(bc: BotContext, job: str, day: date, now: datetime) -> bool:
+    with transaction(bc.app.factory) as s:
+        done = s.execute(
+            update(JobRunRow)
+            .where(
+                JobRunRow.job == job,
+                JobRunRow.run_key == day.isoformat(),
+                JobRunRow.status == "running",
+                JobRunRow.started_at < now - CLAIM_LEASE,
+            )
+            .values(started_at=now, detail="the previous run was interrupted; run again")
+        )
+        taken = bool(getattr(done, "rowcount", 0))
+    if taken:
+        log.warning("job %s for %s: the previous run was interrupted; running it again", job, day)
+    return taken
 
 
 def finish(bc: BotContext, job: str, day: date, status: str, detail: str) -> None:

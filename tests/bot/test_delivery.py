@@ -167,3 +167,23 @@ async def test_no_jobs_on_a_holiday_and_the_weekly_summary_on_the_last_trading_d
         assert "weekly_summary" not in await bot.scheduler.tick()
     finally:
         await bot.stop()
+
+
+async def test_a_daily_job_a_killed_process_left_running_is_run_again_after_the_lease(engine, emu, tmp_path):
+    from bot.jobs import CLAIM_LEASE, claim
+
+    bot = await DeskBot(engine, emu, tmp_path, at=at(14, 15, 50, month=10)).start()
+    try:
+        day = bot.clock.now().date()
+        # A process killed mid-summary: its claim stays "running" and nothing finished it.
+        assert claim(bot.bc, "eod_summary", day, bot.clock.now())
+        bot.advance(minutes=1)
+        assert "eod_summary" not in await bot.scheduler.tick(), "within the lease the run may be alive"
+        bot.advance(seconds=CLAIM_LEASE.total_seconds())
+        assert "eod_summary" in await bot.scheduler.tick(), "after the lease the job is taken over"
+        assert "eod_summary" not in await bot.scheduler.tick(), "and runs once"
+        with bot.bc.app.factory() as s:
+            run = s.scalars(select(JobRunRow).where(JobRunRow.job == "eod_summary")).one()
+        assert run.status == "ok"
+    finally:
+        await bot.stop()
