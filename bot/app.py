@@ -38,6 +38,7 @@ from bot.outbox import OutboxSender
 from bot.prefs import PrefsStore
 from bot.render.help import Role, bot_commands
 from bot.telegram_http import AiohttpRequest
+from bot.views import ViewCache
 from core.bootstrap import App
 from core.clock import IST
 from core.errors import ConfigError
@@ -91,6 +92,7 @@ def make_context(
         commentator=commentator or Commentator(),
     )
     bc.db_watch = DatabaseWatch(app.engine, app.clock, chats)
+    bc.views = ViewCache(app.clock)
     return bc
 
 

@@ -53,6 +53,7 @@ class BotContext:
     metrics: Any = None  # core.ops.metrics.Metrics
     scheduler_observer: Callable[[str, str], None] | None = None  # (job, status)
     db_watch: Any = None  # bot.dbwatch.DatabaseWatch
+    views: Any = None  # bot.views.ViewCache (read views shared at the same desk state)
 
     @property
     def settings(self) -> Any:

@@ -28,6 +28,7 @@ log = logging.getLogger("niftybot.bot")
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE, BotContext], Awaitable[None]]
 
 
@@ -80,6 +81,19 @@ async def render_chart(make: Callable[P, R], *args: P.args, **kwargs: P.kwargs) 
     event loop every other user's command would wait for it (charts use matplotlib's object API on the
     Agg canvas, safe in threads; bot.render.charts)."""
     return await asyncio.to_thread(make, *args, **kwargs)
+
+
+async def shared_view(
+    bc: BotContext, key: tuple[Any, ...], make: Callable[[], Awaitable[T]], *, desk: bool = True
+) -> T:
+    """What ``make()`` makes, or the same view made for ``key`` within the last seconds (bot/views.py).
+    ``desk``: the view shows desk state, so the key includes the desk's version (one small query)."""
+    if bc.views is None:
+        return await make()
+    if desk:
+        key = (*key, bc.app.reports.version())
+    result: T = await bc.views.get(key, make)
+    return result
 
 
 async def refuse_stranger(update: Update, bc: BotContext, what: str) -> None:

@@ -6,7 +6,16 @@ from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
 from bot.context import BotContext
-from bot.handlers.common import command, edit_or_send, no_args, one_int, render_chart, send, user_label
+from bot.handlers.common import (
+    command,
+    edit_or_send,
+    no_args,
+    one_int,
+    render_chart,
+    send,
+    shared_view,
+    user_label,
+)
 from bot.render.callbacks import CallbackAction, SuggestionCallback
 from bot.render.help import Role
 from bot.render.message import Reply
@@ -42,7 +51,11 @@ async def scan(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotContex
 async def pending(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotContext) -> None:
     """Suggestions waiting for a decision."""
     page = one_int(context, "page", optional=True, default=1, hi=9999) - 1
-    await send(update, pending_list(bc.app.desk.pending(), bc.now(), page))
+
+    async def make() -> Reply:
+        return pending_list(bc.app.desk.pending(), bc.now(), page)
+
+    await send(update, await shared_view(bc, ("pending", page), make))
 
 
 @command("approve", Role.TRADER)

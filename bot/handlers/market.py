@@ -8,9 +8,10 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.context import BotContext
-from bot.handlers.common import UsageError, command, no_args, send
+from bot.handlers.common import UsageError, command, no_args, send, shared_view
 from bot.render import replies
 from bot.render.market import chain_view, premarket_brief, vol_view
+from bot.render.message import Reply
 
 MAX_STRIKES_EACH_SIDE = 12
 
@@ -50,7 +51,12 @@ async def chain(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotConte
     """The option chain around ATM (nearest expiry unless one is given)."""
     expiry, each_side = parse_chain_args(list(context.args or []))
     snap = await fresh_snapshot(bc)
-    await send(update, chain_view(snap, bc.now(), expiry, each_side))
+
+    async def make() -> Reply:
+        return chain_view(snap, bc.now(), expiry, each_side)
+
+    key = ("chain", expiry, each_side, snap.taken_at)
+    await send(update, await shared_view(bc, key, make, desk=False))
 
 
 @command("vol")

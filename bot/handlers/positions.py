@@ -6,10 +6,11 @@ from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
 from bot.context import BotContext
-from bot.handlers.common import command, edit_or_send, no_args, one_int, render_chart, send
+from bot.handlers.common import command, edit_or_send, no_args, one_int, render_chart, send, shared_view
 from bot.render import replies
 from bot.render.callbacks import CallbackAction, PositionCallback
 from bot.render.help import Role
+from bot.render.message import Reply
 from bot.render.positions import (
     close_cancelled,
     close_confirm,
@@ -24,7 +25,11 @@ async def positions(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotC
     """Open positions with marks, P&L, Greeks and a Close button each."""
     no_args(context)
     snap = bc.app.market.latest
-    await send(update, positions_view(bc.app.reports.positions(snap)))
+
+    async def make() -> Reply:
+        return positions_view(bc.app.reports.positions(snap))
+
+    await send(update, await shared_view(bc, ("positions", snap.taken_at if snap else None), make))
 
 
 @command("close", Role.TRADER)

@@ -14,11 +14,13 @@ from bot.handlers.common import (
     one_int,
     render_chart,
     send,
+    shared_view,
     user_label,
 )
 from bot.render.callbacks import CallbackAction, RiskCallback
 from bot.render.help import Role
 from bot.render.history import audit_view, history_view
+from bot.render.message import PhotoReply, Reply
 from bot.render.pnl import pnl_message, pnl_photo
 from bot.render.risk import drawdown_view, pause_result, reset_cancelled, reset_confirm, reset_done
 
@@ -31,9 +33,14 @@ async def pnl(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotContext
     args = context.args or []
     if len(args) > 1 or (args and args[0].lower() not in PERIODS):
         raise UsageError("the period is day, week or month")
-    report = bc.app.reports.pnl(PERIODS[args[0].lower()] if args else "day")
-    await send(update, pnl_message(report))
-    photo = await render_chart(pnl_photo, report)
+    period = PERIODS[args[0].lower()] if args else "day"
+
+    async def make() -> tuple[Reply, PhotoReply | None]:
+        report = bc.app.reports.pnl(period)
+        return pnl_message(report), await render_chart(pnl_photo, report)
+
+    text, photo = await shared_view(bc, ("pnl", period), make)
+    await send(update, text)
     if photo is not None:
         await send(update, photo)
 
@@ -44,14 +51,22 @@ async def drawdown(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotCo
     no_args(context)
     user = update.effective_user
     is_admin = bc.roles.allows(user.id if user else None, Role.ADMIN)
-    await send(update, drawdown_view(bc.app.desk.risk(), is_admin=is_admin))
+
+    async def make() -> Reply:
+        return drawdown_view(bc.app.desk.risk(), is_admin=is_admin)
+
+    await send(update, await shared_view(bc, ("drawdown", is_admin), make))
 
 
 @command("history")
 async def history(update: Update, context: ContextTypes.DEFAULT_TYPE, bc: BotContext) -> None:
     """The last n closed trades."""
     n = one_int(context, "number of trades", optional=True, default=10, hi=50)
-    await send(update, history_view(bc.app.reports.history(n), n))
+
+    async def make() -> Reply:
+        return history_view(bc.app.reports.history(n), n)
+
+    await send(update, await shared_view(bc, ("history", n), make))
 
 
 @command("audit")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import IST, Clock
@@ -15,9 +16,27 @@ from core.domain.trading import Position
 from core.paper.audit import TradeDecisionLog
 from core.paper.risk import equity, open_value
 from core.persistence.desk_repo import desk_uow
+from core.persistence.models import (
+    ArchivedTradeRow,
+    EquityPointRow,
+    PositionRow,
+    SuggestionRow,
+    TradeDecisionRow,
+)
 from core.services.results import PnlReport, PositionView
 
 PERIODS = ("day", "week", "month", "all")
+
+
+_DESK_VERSION = select(
+    select(func.max(TradeDecisionRow.id)).scalar_subquery(),
+    select(func.max(EquityPointRow.id)).scalar_subquery(),
+    select(func.max(SuggestionRow.id)).scalar_subquery(),
+    select(func.max(PositionRow.id)).scalar_subquery(),
+    select(func.count(ArchivedTradeRow.position_id)).scalar_subquery(),
+    select(func.count(SuggestionRow.id)).where(SuggestionRow.status == "pending").scalar_subquery(),
+    select(func.count(PositionRow.id)).where(PositionRow.status == "open").scalar_subquery(),
+)
 
 
 def period_start(period: str, now: datetime) -> datetime:
@@ -60,6 +79,13 @@ class ReportService:
         self.factory = factory
         self.config = config
         self.clock = clock
+
+    def version(self) -> tuple[object, ...]:
+        """A signature of the desk's state that changes with every decision, fill, exit, mark (the
+        monitor adds an equity point each run), new or decided suggestion, archive and risk change (each
+        is an audit row): read views rendered at the same signature show the same thing. One query."""
+        with self.factory() as s:
+            return tuple(s.execute(_DESK_VERSION).one())
 
     def positions(self, snapshot: MarketSnapshot | None = None) -> list[PositionView]:
         with desk_uow(self.factory, write=False) as repo:

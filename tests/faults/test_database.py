@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, text
 
-from core.persistence.db import make_engine, upgrade
+from core.persistence.db import SQLITE_BUSY_TIMEOUT_MS, make_engine, upgrade
 from tests.bot.harness import ADMIN, DESK_CHAT, STRANGER, TRADER, VIEWER, at
 from tests.conftest import _drop_postgres_schema, _fresh_postgres_schema, postgres_problem
 from tests.faults.harness import FaultBot
@@ -49,6 +49,7 @@ class SqliteLocked:
         assert self.conn is not None
         self.conn.execute("ROLLBACK")
         self.conn.close()
+        self.conn = None
 
 
 class SqliteVanished:
@@ -112,13 +113,17 @@ def database(request, tmp_path):
         path = tmp_path / "desk.db"
         engine = make_engine(f"sqlite:///{path}")
 
-        @event.listens_for(engine, "connect")
-        def short_busy_timeout(dbapi_conn, _record):  # runs after the production pragmas
-            # production waits SQLITE_BUSY_TIMEOUT_MS (5 s) for a lock before giving up; 0.5 s here
-            dbapi_conn.execute("PRAGMA busy_timeout=500")
+        switch = SqliteLocked(path) if fault == "locked" else SqliteVanished(path)
+
+        @event.listens_for(engine, "checkout")
+        def short_busy_timeout(dbapi_conn, _record, _proxy):
+            # Production waits SQLITE_BUSY_TIMEOUT_MS (5 s) for a lock before giving up; while the test
+            # holds the lock, 0.5 s (the cell's commands wait it). Before and after, the production
+            # wait, so the bot's own writers queued behind each other (Yahoo cache, desk) never fail.
+            held = getattr(switch, "conn", None) is not None
+            dbapi_conn.execute(f"PRAGMA busy_timeout={500 if held else SQLITE_BUSY_TIMEOUT_MS}")
 
         upgrade(engine)
-        switch = SqliteLocked(path) if fault == "locked" else SqliteVanished(path)
         yield request.param, engine, switch
         engine.dispose()
         return
