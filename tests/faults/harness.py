@@ -39,6 +39,7 @@ from tests.bot.harness import ADMIN, STRANGER, TRADER, VIEWER, DeskBot, bot_sett
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.kite_server import FakeKiteMarket, FakeKiteServer
 from tests.fakes.kite_server import Fault as KiteFault
+from tests.ops.harness import FakeMonotonic
 
 YAHOO_DATA = Path(__file__).resolve().parents[1] / "data" / "yahoo"
 ANTHROPIC_KEY = "sk-ant-fault-matrix-0123456789"
@@ -76,17 +77,6 @@ def fault_config(threshold: int = 3) -> Any:
             "recording": {"enabled": False},
         }
     )
-
-
-class FakeMonotonic:
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
-
-    def advance(self, seconds: float) -> None:
-        self.t += seconds
 
 
 class RecordedSleeps:
