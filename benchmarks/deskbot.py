@@ -137,6 +137,7 @@ async def start_desk_bot(
     config: dict[str, Any] | None = None,
     rate_limiter: bool = False,
     jobs: bool = True,
+    freeze_heap: bool = True,
 ) -> RunningBot:
     """Build and initialize (not yet polling): migrated SQLite file, simulator, pinned clock."""
     db_path = tmp / "desk.db"
@@ -152,7 +153,7 @@ async def start_desk_bot(
         engine=engine,
         calendar=cal,
     )
-    application, bc = build_bot(app, jobs=jobs, rate_limiter=rate_limiter)
+    application, bc = build_bot(app, jobs=jobs, rate_limiter=rate_limiter, freeze_heap=freeze_heap)
     bc.outbox.private_gap = bc.outbox.group_gap = 0.0
     await application.initialize()
     if application.post_init:

@@ -42,6 +42,7 @@ from bot.views import ViewCache
 from core.bootstrap import App
 from core.clock import IST
 from core.errors import ConfigError
+from core.ops.heap import PAUSES, freeze_startup_heap
 from core.ops.metrics import Metrics
 
 log = logging.getLogger("niftybot.bot")
@@ -166,8 +167,12 @@ def build_bot(
     jobs: bool = True,
     rate_limiter: bool = True,
     read_timeout: float = 30.0,
+    freeze_heap: bool = False,
 ) -> tuple[Application, BotContext]:  # type: ignore[type-arg]
-    """``read_timeout``: seconds PTB waits for a Bot API answer (tests with a slow Telegram lower it)."""
+    """``read_timeout``: seconds PTB waits for a Bot API answer (tests with a slow Telegram lower it).
+    ``freeze_heap``: after start-up, freeze the objects alive then out of the garbage collector's
+    full passes (``core.ops.heap``); the processes that run the bot (``run``, ``demo``, the load
+    benchmark) turn it on, tests that build many bots in one process leave it off."""
     settings = app.settings
     secret = token or (
         settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
@@ -208,6 +213,13 @@ def build_bot(
             await set_commands(application, bc.roles)
         except TelegramError as exc:
             log.warning("set_my_commands failed: %s", exc)
+        if freeze_heap:
+            frozen = freeze_startup_heap()
+            log.info(
+                "start-up heap frozen: %d objects out of full GC passes (collection took %.0f ms)",
+                frozen.frozen,
+                1000 * frozen.seconds,
+            )
 
     async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
         await bc.aclose()
@@ -306,6 +318,8 @@ def wire_metrics(bc: BotContext) -> Metrics:
     metrics.state.desk = desk_state
     metrics.state.llm_today = llm_today
     metrics.state.outbox_backlog = bc.outbox.backlog
+    metrics.state.gc_pauses = PAUSES.install().stats
+    metrics.state.gc_bounds = PAUSES.bounds
     if app.settings.metrics_port is not None:
         port = metrics.serve(app.settings.metrics_port, addr="0.0.0.0")
         log.info("metrics on :%d/metrics", port)

@@ -100,6 +100,7 @@ def _demo(args: argparse.Namespace) -> int:
             lines=sys.stdin,
             out=sys.stdout,
             files_dir=args.out,
+            freeze_heap=True,
         )
     )
 
@@ -114,6 +115,7 @@ async def run_demo(
     out: Any,
     files_dir: Path,
     reply_timeout: float = 10.0,
+    freeze_heap: bool = False,
 ) -> int:
     from bot.app import build_bot
     from bot.terminal_chat import chat_session
@@ -128,7 +130,7 @@ async def run_demo(
         app.settings = settings.model_copy(
             update={"telegram_api_base_url": base_url, "telegram_bot_token": SecretStr(token)}
         )
-        application, _ = build_bot(app, token=token)
+        application, _ = build_bot(app, token=token, freeze_heap=freeze_heap)
         return application
 
     await chat_session(

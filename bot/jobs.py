@@ -326,6 +326,7 @@ class Scheduler:
         finish(self.bc, name, day, "ok", detail)
 
     async def _guarded(self, name: str, fn: Callable[[], Awaitable[None]]) -> None:
+        await asyncio.sleep(0)  # commands that arrived meanwhile go first: refresh, monitor, scan in turns
         try:
             await fn()
         except NiftyBaseError as exc:

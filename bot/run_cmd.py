@@ -68,7 +68,7 @@ def _run(args: argparse.Namespace) -> int:
     if bad:
         print("niftybot: cannot start: " + "; ".join(f"{c.name}: {c.detail}" for c in bad), file=sys.stderr)
         return 1
-    application, _ = build_bot(app)
+    application, _ = build_bot(app, freeze_heap=True)
     if settings.telegram_webhook_url:
         application.run_webhook(**webhook_options(settings))
     else:

@@ -180,6 +180,7 @@ class SnapshotEngine:
 
         technicals: Technicals | None = None
         if isinstance(candles, pd.DataFrame):
+            await _yield()
             technicals = compute_technicals(candles) if not candles.empty else None
             if technicals is not None and isinstance(nifty_d, pd.DataFrame):
                 technicals = replace(technicals, daily_atr=daily_atr(nifty_d))
@@ -195,6 +196,7 @@ class SnapshotEngine:
             else PartInfo(source_of("global"), DataStatus.FRESH if known_cues else DataStatus.UNKNOWN, now)
         )
 
+        await _yield()
         history = self._iv_series(now, cached) if isinstance(nifty_d, pd.DataFrame) else None
         self.last_daily = DailyInputs(
             today,
@@ -329,6 +331,8 @@ class SnapshotEngine:
                     else None
                 )
             out.append(ChainSnapshot("NIFTY", expiry, spot.last, now, enriched, analytics))
+            if not quotes_only:
+                await _yield()
             if len(frame):
                 stamp = pd.Timestamp(frame["quote_time"].max()).to_pydatetime()
                 newest = stamp if newest is None or stamp > newest else newest
@@ -366,6 +370,13 @@ class SnapshotEngine:
         except DataValidationError as exc:
             log.warning("vol snapshot unknown: %s", exc)
             return None
+
+
+async def _yield() -> None:
+    """Let the event loop run what is ready between the build's CPU-bound steps (one expiry's IV,
+    Greeks and analytics; the technicals; the vol picture): a full build is 30-60 ms of computation,
+    and done in one go it held every command behind it (docs/benchmarks.md, "Load")."""
+    await asyncio.sleep(0)
 
 
 def daily_atr(daily: pd.DataFrame, window: int = 14) -> float | None:

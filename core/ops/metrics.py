@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from core.ops.heap import PauseStats
 from core.resilience import CallRecord
 from core.resilience.breaker import BreakerState
 
@@ -36,6 +37,8 @@ class StateReaders:
     desk: Callable[[], dict[str, float]] | None = None  # open_positions, unrealized, drawdown, equity
     llm_today: Callable[[], dict[str, float]] | None = None  # input/output/cache tokens, cost_usd
     outbox_backlog: Callable[[], int] | None = None
+    gc_pauses: Callable[[], PauseStats] | None = None  # core.ops.heap.PAUSES.stats
+    gc_bounds: tuple[float, ...] = ()
 
 
 class _StateCollector(Collector):
@@ -92,6 +95,23 @@ class _StateCollector(Collector):
                 yield GaugeMetricFamily(
                     "niftybot_outbox_backlog", "Push messages not yet sent", value=float(backlog)
                 )
+        if r.gc_pauses is not None:
+            stats = _safe(r.gc_pauses, None)
+            if stats is not None:
+                yield _gc_histogram(stats, r.gc_bounds)
+
+
+def _gc_histogram(stats: PauseStats, bounds: tuple[float, ...]) -> Metric:
+    h = HistogramMetricFamily(
+        "niftybot_gc_pause_seconds",
+        "Cyclic garbage collections by generation (the whole process, event loop included, waits)",
+        labels=["generation"],
+    )
+    for g in range(3):
+        buckets = [(repr(b), float(n)) for b, n in zip(bounds, stats.buckets[g], strict=True)]
+        buckets.append(("+Inf", float(stats.count[g])))
+        h.add_metric([str(g)], buckets, sum_value=stats.total[g])
+    return h
 
 
 def _safe(fn: Callable[[], Any], default: Any) -> Any:

@@ -63,6 +63,9 @@ async def test_crash_short(backend: str, tmp_path: Path) -> None:
         startup_kill_share=0.0,
         targeted_share=0.5,
     )
+    # Every life of the real process froze its start-up heap out of the GC's full passes (core/ops/heap.py).
+    logs = "".join(f.read_text(errors="replace") for f in (tmp_path / "logs").glob("app.log*"))
+    assert logs.count("start-up heap frozen") >= 1
     if backend == "sqlite":
         _checker_sees_damage(run)
 

@@ -106,6 +106,7 @@ async def test_the_endpoint_reports_commands_pushes_suggestions_positions_breake
         assert first.value("niftybot_telegram_429_total") == 0
         assert first.families["niftybot_commands"] == "counter"
         assert first.families["niftybot_command_seconds"] == "histogram"
+        assert first.families["niftybot_gc_pause_seconds"] == "histogram"
 
         await bot.say(TRADER, "/positions")
         await bot.say(TRADER, "/positions")
@@ -190,6 +191,11 @@ async def test_the_endpoint_reports_commands_pushes_suggestions_positions_breake
         m = await scrape(port)
         assert m.value("niftybot_commands_total", command="close", outcome="ok") == 1
         assert m.value("niftybot_commands_total", command="boom", outcome="error") == 1
+
+        # The process's garbage collections are timed (young ones run all the time).
+        young = m.value("niftybot_gc_pause_seconds_count", generation="0")
+        assert young is not None and young > 0
+        assert m.value("niftybot_gc_pause_seconds_bucket", generation="0", le="+Inf") == young
 
         # Everything the dashboard and the alert rules query exists in a real scrape.
         for name in dashboard_and_rule_metrics():

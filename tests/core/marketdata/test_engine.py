@@ -78,3 +78,45 @@ async def test_without_iv_history_the_vol_snapshot_is_unknown_not_neutral():
     assert snap.parts["vol"].status is DataStatus.UNKNOWN
     with pytest.raises(TradingBlockedError, match="not fresh"):
         require_fresh(snap)
+
+
+class Counted(SimulatedMarket):
+    """The simulator, noting when the last chain was quoted (after that the build only computes)."""
+
+    def __init__(self) -> None:
+        super().__init__(CAL, seed=7)
+        self.chains_asked = 0
+
+    async def chain(self, *args, **kwargs):
+        frame = await super().chain(*args, **kwargs)
+        self.chains_asked += 1
+        return frame
+
+
+async def test_the_build_lets_other_tasks_run_between_its_computing_steps():
+    """IV, Greeks and analytics per expiry, the technicals and the vol picture are 30-60 ms of CPU in
+    all: a bot must answer commands between them, not after all of them."""
+    import asyncio
+
+    market = Counted()
+    engine = SnapshotEngine(market, CAL, NiftyConfig(), iv_history=market)
+    expiries = len(engine._chain_expiries(await market.expiries(NOW)))
+    turns_after_quotes = 0
+    done = False
+
+    async def other_user() -> None:
+        nonlocal turns_after_quotes
+        while not done:
+            if market.chains_asked == expiries:
+                turns_after_quotes += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(other_user())
+    try:
+        snap = await engine.build(NOW)
+    finally:
+        done = True
+        await task
+    assert len(snap.chains) == expiries == 3
+    # one turn after each expiry's computation, one before the technicals, one before the vol picture
+    assert turns_after_quotes >= expiries + 2
