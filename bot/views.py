@@ -3,10 +3,12 @@
 Many traders and viewers ask for the same /positions, /pnl, /drawdown, /chain, /history or /pending
 within seconds of each other; each used to cost the database reads and the rendering again. A view is
 kept under a key made of what it shows — the command and its arguments, the role-dependent parts, the
-market snapshot it was drawn from, and :meth:`ReportService.version` (one cheap query whose answer
-changes with every decision, fill, exit, mark, suggestion and risk change, whichever process made it).
-So a cached view is never older than the desk state it shows; the short ``ttl`` (desk-clock seconds)
-only bounds the "as of" wording. The cache holds at most ``size`` views and starts over when full.
+market snapshot it was drawn from, and :meth:`ReportService.version`, which changes with every
+decision, fill, exit, mark, suggestion and risk change: at once when this process made it (the engine's
+write counter, no query), within a second when another process did (the CLI's ``state import``; the
+database is probed at most once a second). So a cached view is never older than the desk state it shows
+(give or take that second for another process's change); the short ``ttl`` (desk-clock seconds) only
+bounds the "as of" wording. The cache holds at most ``size`` views and starts over when full.
 """
 
 from __future__ import annotations

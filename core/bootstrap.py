@@ -24,6 +24,7 @@ from core.marketdata.engine import SnapshotEngine
 from core.marketdata.factory import build_clock, build_source
 from core.paper.audit import DecisionBuffer
 from core.persistence.db import make_engine, session_factory, transaction, upgrade
+from core.persistence.writes import WriteCounter
 from core.resilience import BreakerEvent, BreakerState, GuardRegistry
 from core.services.desk import DeskService
 from core.services.events import EventKind, record_event
@@ -164,7 +165,7 @@ def build_app(
         algorithms=build_algorithms(config),
         audit=audit,
     )
-    reports = ReportService(factory=factory, config=config, clock=clock)
+    reports = ReportService(factory=factory, config=config, clock=clock, writes=WriteCounter(engine))
     return App(
         settings, config, calendar, clock, engine, factory, guards, source, market, desk, reports, audit
     )

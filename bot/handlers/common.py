@@ -87,7 +87,8 @@ async def shared_view(
     bc: BotContext, key: tuple[Any, ...], make: Callable[[], Awaitable[T]], *, desk: bool = True
 ) -> T:
     """What ``make()`` makes, or the same view made for ``key`` within the last seconds (bot/views.py).
-    ``desk``: the view shows desk state, so the key includes the desk's version (one small query)."""
+    ``desk``: the view shows desk state, so the key includes the desk's version (no query for this
+    process's own changes: core/persistence/writes.py)."""
     if bc.views is None:
         return await make()
     if desk:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -23,6 +25,7 @@ from core.persistence.models import (
     SuggestionRow,
     TradeDecisionRow,
 )
+from core.persistence.writes import WriteCounter
 from core.services.results import PnlReport, PositionView
 
 PERIODS = ("day", "week", "month", "all")
@@ -75,15 +78,45 @@ def position_view(p: Position, snapshot: MarketSnapshot | None = None) -> Positi
 
 
 class ReportService:
-    def __init__(self, *, factory: sessionmaker[Session], config: NiftyConfig, clock: Clock) -> None:
+    """``writes``: the engine's write counter (core/persistence/writes.py); with it, :meth:`version`
+    asks the database at most every ``probe_seconds`` (``monotonic`` seconds) instead of on every call."""
+
+    def __init__(
+        self,
+        *,
+        factory: sessionmaker[Session],
+        config: NiftyConfig,
+        clock: Clock,
+        writes: WriteCounter | None = None,
+        probe_seconds: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.factory = factory
         self.config = config
         self.clock = clock
+        self.writes = writes
+        self.probe_seconds = probe_seconds
+        self._monotonic = monotonic
+        self._probed: tuple[object, ...] = ()
+        self._probed_at: float | None = None
 
     def version(self) -> tuple[object, ...]:
         """A signature of the desk's state that changes with every decision, fill, exit, mark (the
         monitor adds an equity point each run), new or decided suggestion, archive and risk change (each
-        is an audit row): read views rendered at the same signature show the same thing. One query."""
+        is an audit row): read views rendered at the same signature show the same thing.
+
+        A change this process commits moves the write counter at once; a change another process commits
+        (the CLI's ``state import`` or ``archive``) shows in the database's own signature, which is read
+        at most every ``probe_seconds`` (without a counter: on every call)."""
+        if self.writes is None:
+            return self.desk_signature()
+        now = self._monotonic()
+        if self._probed_at is None or not 0 <= now - self._probed_at < self.probe_seconds:
+            self._probed, self._probed_at = self.desk_signature(), now
+        return (self.writes.value, *self._probed)
+
+    def desk_signature(self) -> tuple[object, ...]:
+        """The desk's signature as the database has it (one query over the desk tables)."""
         with self.factory() as s:
             return tuple(s.execute(_DESK_VERSION).one())
 

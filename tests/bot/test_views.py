@@ -1,5 +1,5 @@
 """Shared read views (bot/views.py): the same view at the same desk state is made once and shared; any
-change of the desk — through the bot, a scheduler tick or a service call from elsewhere — shows at once;
+change of the desk — through the bot, a scheduler tick or a service call — shows at once;
 the "as of" wording is at most the ttl old."""
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ async def test_views_are_shared_until_the_desk_changes(engine, emu, tmp_path):
         assert [m.plain for m in second] == [m.plain for m in first]
         assert views.misses == made and views.hits >= 1, "the second ask was served from the shared view"
 
-        # A decision made outside the bot's handlers (another process, a service call) shows at once.
+        # A decision made outside the bot's handlers (a service call) shows at once; another process's
+        # change within the database probe (tests/core/test_writes.py).
         pushed = suggestion_messages(bot)
         sid = int(pushed[0].button_data()[0].split(":")[2])
         bot.bc.app.desk.reject(sid, TRADER)
