@@ -49,6 +49,7 @@ from core.paper.charges import ChargeSchedule, compute_charges
 from core.paper.fills import StructureFill, fill_entry, fill_exit
 from core.paper.risk import RiskInputs, equity, evaluate, headroom
 from core.persistence.desk_repo import DeskRepository, desk_uow, fingerprint
+from core.persistence.models.desk import RiskStateRow
 from core.services.events import EventKind, record_event
 from core.services.market import MarketService
 from core.services.results import (
@@ -96,6 +97,11 @@ def position_max_loss(legs: Sequence[PositionLeg]) -> Decimal:
 def _net_per_unit(fill: StructureFill, units: int) -> Decimal:
     """Net premium per unit of one structure lot: + credit / - debit."""
     return (fill.net_premium / units).quantize(Decimal("0.01"))
+
+
+def _risk_fields(row: RiskStateRow) -> tuple[object, ...]:
+    """What a risk evaluation may change in the stored state (``DeskService._risk``)."""
+    return (row.trading_day, row.day_start_equity, row.peak_equity, row.tripped, row.tripped_at)
 
 
 class DeskService:
@@ -148,6 +154,9 @@ class DeskService:
         read from the database when not given."""
         pt = self.config.paper_trading
         row = repo.risk_row(pt.capital, now, lock=True)
+        # ``updated_at`` says when the state last changed, not when it was last looked at: a read
+        # (/drawdown, /health, the metrics scrape) that changes nothing writes nothing.
+        was = _risk_fields(row)
         if positions is None:
             positions = repo.open_positions()
         today = self._day(now)
@@ -175,7 +184,6 @@ class DeskService:
             now=now,
         )
         row.peak_equity = state.peak_equity
-        row.updated_at = now
         if newly:
             row.tripped = ",".join(state.tripped)
             row.tripped_at = state.tripped_at
@@ -196,6 +204,8 @@ class DeskService:
                 now,
                 {"breakers": sorted(newly), "reasons": list(state.reasons), "equity": str(state.equity)},
             )
+        if _risk_fields(row) != was:
+            row.updated_at = now
         threshold = paise(pt.capital * Decimal(str(self.config.alerts.unusual_loss_fraction)))
         day_pnl = paise(state.equity - row.day_start_equity)
         if -day_pnl >= threshold:
@@ -978,6 +988,7 @@ class DeskService:
                 row.paused, row.paused_by, row.paused_at = True, user_id, now
             elif action is DecisionAction.RESUME:
                 row.paused, row.paused_by, row.paused_at = False, None, None
+            row.updated_at = now
             state, _ = self._risk(repo, now)
             self._audit(repo, TradeDecisionLog(at=now, action=action, user_id=user_id, reason=detail))
             record_event(
@@ -1005,6 +1016,7 @@ class DeskService:
             row.tripped, row.tripped_at, row.trip_reason = "", None, None
             row.day_start_equity = state.equity
             row.peak_equity = state.equity
+            row.updated_at = now
             detail = f"breakers reset (were: {before}); limits re-based on equity {state.equity}"
             self._audit(
                 repo, TradeDecisionLog(at=now, action=DecisionAction.RESET, user_id=user_id, reason=detail)

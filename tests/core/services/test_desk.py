@@ -223,6 +223,31 @@ async def test_every_decision_is_audited(engine):
     assert [d.action.value for d in desk.service.audit.recent(3)] == ["open", "approve", "suggest"]
 
 
+async def test_looking_at_the_risk_state_writes_nothing_and_updated_at_is_the_last_change(engine):
+    from core.persistence.models.desk import RiskStateRow
+    from core.persistence.writes import WriteCounter
+
+    desk = Desk(engine)
+    desk.service.risk()  # the first look creates the row and starts the trading day
+    writes = WriteCounter(engine)
+    before = writes.value
+    for _ in range(3):
+        desk.service.risk()
+    assert writes.value == before, "a /drawdown that changes nothing must not write"
+
+    def updated_at():
+        with desk.factory() as s:
+            return s.scalars(select(RiskStateRow.updated_at)).one()
+
+    first = updated_at()
+    desk.clock.advance(timedelta(minutes=5))
+    desk.service.risk()
+    assert updated_at() == first
+    desk.service.pause(user_id=1)  # a change: written, and dated
+    assert writes.value != before
+    assert updated_at() == desk.clock.now()
+
+
 async def test_pause_resume_and_reset_are_audited_and_announced(engine):
     desk = Desk(engine)
     assert desk.service.pause(user_id=1).state.paused
