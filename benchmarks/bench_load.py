@@ -36,7 +36,7 @@ from benchmarks.deskbot import (
     stop_echo_bot,
 )
 from benchmarks.emuproc import EmulatorProcess, Op, PhaseResult
-from core.ops.heap import freeze_startup_heap
+from core.ops.heap import GcPauses, PauseStats, freeze_startup_heap
 
 TARGET_RATE = 300.0  # commands/s: 10x Telegram's global send limit
 TARGET_TEXT_P95_MS = 50.0
@@ -68,6 +68,7 @@ class LoadConfig:
     sweep_seconds: float = 3.0
     per_command_seconds: float = 0.0  # > 0: a closed loop per text command (CPU per command)
     pin: bool = False  # True: bot on CPU 0, emulator on CPU 1 (worse when other jobs share the cores)
+    freeze_heap: bool = True  # as `niftybot run` does (core/ops/heap.py); tests in a shared process: off
 
 
 @dataclass
@@ -76,6 +77,7 @@ class Phase:
     result: PhaseResult
     bot_cpu: float  # CPU seconds of the bot process during the phase
     stalls: list[float] = field(default_factory=list)  # event-loop lag samples of the bot (s)
+    gc: PauseStats | None = None  # the bot process's garbage collections during the phase
 
     @property
     def max_stall_ms(self) -> float:
@@ -110,18 +112,26 @@ class LoadReport:
 
 
 FINDINGS = (
-    "What the profile (cProfile) found and what was changed: PTB's default httpx client spent about 70% o"
-    "f a bare echo reply's CPU scanning httpcore's connection pool; the bot now talks to the Bot API thro"
-    "ugh an aiohttp keep-alive pool (`bot/telegram_http.py`, about a fifth of the CPU per request). Every"
-    " reply's length was measured by building one object per character (a quarter of a text command's CPU"
-    "); it is now counted directly. Charts were laid out by matplotlib's constrained layout (which draws "
-    "twice) on the event loop: now fixed margins, a cache keyed on the chart's data, and a worker thread."
-    " `/positions` read each leg's Greeks through a pandas `set_index` per position; now from a per-snaps"
-    "hot index. What remains per text command is about 1 ms of PTB itself (update parsing, dispatch: `/he"
-    "lp` alone) plus 0.3-4 ms of our database reads and rendering (`/pnl` also uploads its chart). Open-l"
-    "oop latency at 300/s is limited by this shared machine (the bare PTB peer cannot keep up with 300/s "
-    "here either: it runs out of idle chats), and its tail by the scheduler's once-a-minute refresh, whic"
-    "h builds a full market snapshot on the event loop (the stalls above)."
+    "What the profiles (cProfile, py-spy) found and what was changed. 25 Nov: PTB's default httpx client "
+    "spent about 70% of a bare echo reply's CPU scanning httpcore's connection pool; the bot talks to the "
+    "Bot API through an aiohttp keep-alive pool (`bot/telegram_http.py`, about a fifth of the CPU per "
+    "request). Every reply's length was measured by building one object per character; it is counted "
+    "directly. Charts were laid out by matplotlib's constrained layout (which draws twice) on the event "
+    "loop: now fixed margins, a cache keyed on the chart's data, and a worker thread. `/positions` read "
+    "each leg's Greeks through a pandas `set_index` per position; now from a per-snapshot index. Read "
+    "views are shared at the same desk state (`bot/views.py`). 7 Dec: the tail at 300/s was garbage "
+    "collection, not the snapshot: a gen-2 pass walked the ~390,000 objects alive after start-up "
+    "(130-270 ms with the loop stopped); the bot now freezes them out of later passes once start-up is "
+    "done (`core/ops/heap.py`; pauses are the `niftybot_gc_pause_seconds` metric). The desk version "
+    "that keys the shared views was one query over seven tables on every command (about a fifth of a "
+    "text command's CPU); this process's writes are now counted by the engine's events "
+    "(`core/persistence/writes.py`) and the database is asked at most once a second for other processes' "
+    "changes. `/drawdown` wrote the risk row's `updated_at` on every look, which changed the desk version "
+    "and emptied every shared view about once per seven commands; a look that changes nothing now writes "
+    "nothing. The market snapshot build and the scheduler's jobs yield to the loop between their CPU "
+    "steps (one expiry's IV, Greeks and analytics; the technicals; the vol picture), so a refresh no "
+    "longer holds the commands behind it for its 30-60 ms. What remains per text command is about 1 ms "
+    "of PTB itself (update parsing, dispatch, the reply's Message object) plus 0.2-1.5 ms of ours."
 )
 
 
@@ -156,12 +166,14 @@ async def _lag(samples: list[float], every: float = 0.01) -> None:
 async def _phase(emu: EmulatorProcess, name: str, cmd: str, **kw: Any) -> Phase:
     stalls: list[float] = []
     watcher = asyncio.create_task(_lag(stalls))
+    pauses = GcPauses().install()
     c0 = time.process_time()
     try:
         result: PhaseResult = await emu.call(cmd, **kw)
     finally:
         watcher.cancel()
-    return Phase(name, result, time.process_time() - c0, stalls)
+        pauses.uninstall()
+    return Phase(name, result, time.process_time() - c0, stalls, pauses.stats())
 
 
 def _cold_charts(bot: Any) -> dict[str, float]:
@@ -211,7 +223,8 @@ async def measure(cfg: LoadConfig) -> LoadReport:
 
         # This process imported the whole bot; a bare echo bot's process would hold a fraction of those
         # objects, so they are frozen out of the peer's garbage collections as the bot freezes its own.
-        freeze_startup_heap()
+        if cfg.freeze_heap:
+            freeze_startup_heap()
         echo = await start_echo_bot(emu.base_url)
         try:
             report.phases["peer closed"] = await _phase(
@@ -230,7 +243,9 @@ async def measure(cfg: LoadConfig) -> LoadReport:
             await stop_echo_bot(echo)
 
         with tempfile.TemporaryDirectory(prefix="niftybot-load-") as tmp:
-            bot = await start_desk_bot(emu.base_url, Path(tmp), users, at=at(25, *cfg.seed_from))
+            bot = await start_desk_bot(
+                emu.base_url, Path(tmp), users, at=at(25, *cfg.seed_from), freeze_heap=cfg.freeze_heap
+            )
             try:
                 for _ in range(cfg.seed_minutes):
                     if "scan" in await bot.step(1):
@@ -400,9 +415,20 @@ def render(rep: LoadReport, command: str) -> str:
         ]
     lines += [
         "",
-        "Longest event-loop stall of the bot per phase (a 10 ms sleeper woken late; the scheduler's "
-        "refresh builds a full market snapshot on the loop every minute): "
+        "Longest event-loop stall of the bot per phase (a 10 ms sleeper woken late: garbage collection, "
+        "the scheduler's minute refresh between its yields, a chart upload, or the machine's other "
+        "processes): "
         + ", ".join(f"{k} {v.max_stall_ms:.0f} ms" for k, v in ph.items() if not k.startswith("only "))
+        + ".",
+    ]
+    lines += [
+        "",
+        "Garbage collections of the bot process per phase (full passes, longest pause of any): "
+        + ", ".join(
+            f"{k} {v.gc.count[2]} full, {1000 * max(v.gc.longest):.0f} ms"
+            for k, v in ph.items()
+            if v.gc is not None and not k.startswith("only ")
+        )
         + ".",
     ]
     lines += [

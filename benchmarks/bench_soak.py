@@ -43,6 +43,7 @@ class SoakConfig:
     sample_minutes: int = 60
     chat_every_minutes: int = 30
     trace: bool = False  # tracemalloc: where the memory added after day 1 was allocated (slower)
+    freeze_heap: bool = True  # as `niftybot run` does (core/ops/heap.py); tests in a shared process: off
 
 
 @dataclass
@@ -151,7 +152,9 @@ async def soak(cfg: SoakConfig) -> SoakReport:
         await emu.call("add_chats", ids=[DESK_CHAT, 11])
         with tempfile.TemporaryDirectory(prefix="niftybot-soak-") as tmp:
             first = datetime.combine(days[0], cfg.day_start, IST)
-            bot = await start_desk_bot(emu.base_url, Path(tmp), [], at=first, jobs=False)
+            bot = await start_desk_bot(
+                emu.base_url, Path(tmp), [], at=first, jobs=False, freeze_heap=cfg.freeze_heap
+            )
             try:
                 await bot.application.start()
                 await bot.application.updater.start_polling(poll_interval=0, timeout=10)

@@ -137,9 +137,10 @@ async def start_desk_bot(
     config: dict[str, Any] | None = None,
     rate_limiter: bool = False,
     jobs: bool = True,
-    freeze_heap: bool = True,
+    freeze_heap: bool = False,
 ) -> RunningBot:
-    """Build and initialize (not yet polling): migrated SQLite file, simulator, pinned clock."""
+    """Build and initialize (not yet polling): migrated SQLite file, simulator, pinned clock.
+    ``freeze_heap``: as ``niftybot run`` (the benchmarks' own processes); off in a test process."""
     db_path = tmp / "desk.db"
     engine = make_engine(f"sqlite:///{db_path}")
     upgrade(engine)

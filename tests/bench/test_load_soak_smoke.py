@@ -36,6 +36,7 @@ async def test_the_load_benchmark_runs_every_phase_and_renders_its_section():
         sweep=(20.0,),
         sweep_seconds=0.3,
         pin=False,
+        freeze_heap=False,  # this is the test process: nothing of it is frozen
     )
     rep = await bench_load.measure(cfg)
     assert set(rep.phases) == {
@@ -72,7 +73,12 @@ async def test_the_load_benchmark_runs_every_phase_and_renders_its_section():
 
 async def test_the_soak_benchmark_samples_memory_and_counts_rows_per_day():
     cfg = bench_soak.SoakConfig(
-        days=1, day_start=time(9, 59), day_end=time(10, 15), sample_minutes=4, chat_every_minutes=8
+        days=1,
+        day_start=time(9, 59),
+        day_end=time(10, 15),
+        sample_minutes=4,
+        chat_every_minutes=8,
+        freeze_heap=False,  # this is the test process
     )
     rep = await bench_soak.soak(cfg)
     assert len(rep.days) == 1 and rep.errors == 0 and rep.violations == []
