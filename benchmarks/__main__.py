@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
         mod = importlib.import_module(f"benchmarks.{name}")
         print(f"running {name} ...", file=sys.stderr, flush=True)
         section = mod.run(quick=not args.full)
+        if args.full:
+            section = as_full_run(section)
         print(section)
         sections.append(section)
     header = (
@@ -40,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{_cpu()}. Ratios compare against a peer measured in the same run.\n"
     )
     if not args.no_write and not args.names:
-        DOC.write_text(header + "\n" + "\n\n".join(sections) + "\n", encoding="utf-8")
+        old = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
+        merged = with_full_runs(sections, old)
+        DOC.write_text(header + "\n" + "\n\n".join(merged) + "\n", encoding="utf-8")
         print(f"wrote {DOC.relative_to(ROOT)}", file=sys.stderr)
     elif not args.no_write and DOC.exists():
         text = DOC.read_text(encoding="utf-8")
@@ -49,6 +53,40 @@ def main(argv: list[str] | None = None) -> int:
         DOC.write_text(text, encoding="utf-8")
         print(f"updated {len(sections)} section(s) of {DOC.relative_to(ROOT)}", file=sys.stderr)
     return 0
+
+
+FULL = " (full run)"
+
+
+def as_full_run(section: str) -> str:
+    """Title a ``--full`` run's section ``## Name (full run)``: it is kept apart from the short run's."""
+    title, _, rest = section.partition("\n")
+    return title + FULL + "\n" + rest if not title.endswith(FULL) else section
+
+
+def sections_of(doc: str) -> list[str]:
+    """The ``## `` sections of a doc (each with its ``###`` subsections), without the text before them."""
+    out: list[str] = []
+    for line in doc.rstrip("\n").split("\n"):
+        if line.startswith("## "):
+            out.append(line)
+        elif out:
+            out[-1] += "\n" + line
+    return [s.rstrip("\n") for s in out]
+
+
+def with_full_runs(sections: list[str], old_doc: str) -> list[str]:
+    """``sections`` (a whole ``make bench`` run), each followed by the full run of the same benchmark kept
+    from ``old_doc``: ``make bench`` runs the short versions and must not drop the long ones, which are
+    re-run by hand (``python -m benchmarks NAME --full``)."""
+    kept = {s.split("\n", 1)[0]: s for s in sections_of(old_doc) if s.split("\n", 1)[0].endswith(FULL)}
+    out: list[str] = []
+    for section in sections:
+        out.append(section)
+        full = kept.pop(section.split("\n", 1)[0] + FULL, None)
+        if full is not None:
+            out.append(full)
+    return out + list(kept.values())
 
 
 def replace_section(doc: str, section: str) -> str:

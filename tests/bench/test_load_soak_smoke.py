@@ -106,6 +106,29 @@ def test_a_named_benchmark_replaces_only_its_own_section_of_the_doc():
     assert replace_section(doc, "## Soak\n\nw").endswith("## Snapshot\n\ns\n\n## Soak\n\nw\n")
 
 
+def test_a_whole_bench_run_keeps_the_full_runs_of_the_doc_next_to_their_short_runs():
+    from benchmarks.__main__ import as_full_run, replace_section, with_full_runs
+
+    full_load = as_full_run("## Load\n\nlong load\n\n### detail\n\nmore")
+    assert full_load.startswith("## Load (full run)\n") and as_full_run(full_load) == full_load
+    old = (
+        "# Benchmarks\n\nold header\n\n## Load\n\nold short\n\n"
+        + full_load
+        + "\n\n## Soak (full run)\n\nweek\n"
+    )
+    merged = with_full_runs(["## Load\n\nnew short", "## Replay\n\nr", "## Soak\n\ns"], old)
+    assert merged == [
+        "## Load\n\nnew short",
+        "## Load (full run)\n\nlong load\n\n### detail\n\nmore",
+        "## Replay\n\nr",
+        "## Soak\n\ns",
+        "## Soak (full run)\n\nweek",
+    ]
+    # a named --full run replaces only its own full section
+    assert "## Load (full run)\n\nnewer" in replace_section(old, as_full_run("## Load\n\nnewer"))
+    assert "old short" in replace_section(old, as_full_run("## Load\n\nnewer"))
+
+
 @pytest.mark.slow
 def test_memory_stays_flat_over_two_trading_days():
     # The full soak is `python -m benchmarks soak --full` (5 days, docs/benchmarks.md); this is the
