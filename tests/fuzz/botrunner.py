@@ -1,4 +1,4 @@
-"""One real bot (PTB Application + desk + simulator + SQLite) on the Telegram emulator, running in a
+"""One real bot (PTB Application + desk + simulator + SQLite or PostgreSQL) on the Telegram emulator, running in a
 background thread's event loop, so synchronous hypothesis tests can drive it example after example.
 
 ``BotRunner.send`` and ``BotRunner.press`` act as a user and wait until the bot has dealt with the input
@@ -28,6 +28,7 @@ from bot.emulator.users import chat_for
 from core.persistence.db import make_engine, upgrade
 from core.persistence.models.bot import StrangerRow
 from tests.bot.harness import ADMIN, DESK_CHAT, STRANGER, TRADER, VIEWER, DeskBot, at
+from tests.conftest import _drop_postgres_schema, _fresh_postgres_schema
 
 T = TypeVar("T")
 GENERIC_FAILURE = "something went wrong"
@@ -67,8 +68,11 @@ class BotRunner:
         start: Any = START,
         token: str = DEFAULT_TOKEN,
         prelude: Any = None,
+        backend: str = "sqlite",
     ) -> None:
         self.tmp_path = tmp_path
+        self.backend = backend  # "sqlite" (a file) or "postgresql" (a private schema, dropped at exit)
+        self._schema: str | None = None
         self.prelude = prelude  # async () -> dict of more settings, run in the bot's loop before it starts
         self.token = token
         self.settings = {"telegram_bot_token": SecretStr(token), **(settings or {})}
@@ -85,7 +89,10 @@ class BotRunner:
     def __enter__(self) -> BotRunner:
         self.thread.start()
         logging.getLogger().addHandler(self.handler)
-        self.engine = make_engine(f"sqlite:///{self.tmp_path / 'fuzz.db'}")
+        if self.backend == "postgresql":
+            self.engine, self._schema = _fresh_postgres_schema()
+        else:
+            self.engine = make_engine(f"sqlite:///{self.tmp_path / 'fuzz.db'}")
         upgrade(self.engine)
         self.run(self._start())
         return self
@@ -108,6 +115,8 @@ class BotRunner:
             self.thread.join(10)
             self.loop.close()
             self.engine.dispose()
+            if self._schema is not None:
+                _drop_postgres_schema(self._schema)
 
     async def _stop(self) -> None:
         await self.bot.stop()

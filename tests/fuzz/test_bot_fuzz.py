@@ -1,10 +1,10 @@
 """Property-based fuzzing of every command's arguments and of callback data, through the real bot.
 
-One bot per module (``BotRunner``: PTB Application + desk + simulator + SQLite on the Telegram emulator);
-hypothesis sends it commands from the handler registry with random arguments (ids real and forged,
-numbers out of range, unicode, HTML, oversized text, other bots' mentions) and presses buttons with
-random, tampered, oversized and replayed callback data on messages of any chat, as any user (admin,
-trader, viewer, strangers). For every input:
+One bot per backend (``BotRunner``: PTB Application + desk + simulator on the Telegram emulator, on
+SQLite, then on PostgreSQL); hypothesis sends it commands from the handler registry with random
+arguments (ids real and forged, numbers out of range, unicode, HTML, oversized text, other bots'
+mentions) and presses buttons with random, tampered, oversized and replayed callback data on messages of
+any chat, as any user (admin, trader, viewer, strangers). For every input:
 
 * a known user gets a reply (a button press an answer); a stranger gets one refusal ever, then silence;
 * no ERROR log record, no generic "something went wrong" reply, no malformed Bot API request;
@@ -25,6 +25,7 @@ from bot.render import help as help_view
 from bot.render.callbacks import CallbackAction, NotificationType, PageView
 from bot.render.help import Role
 from bot.render.notifications import NotifyMode
+from tests.conftest import postgres_problem
 from tests.fuzz.botrunner import ADMIN, DESK_CHAT, STRANGER, TRADER, VIEWER, BotRunner
 from tests.fuzz.conftest import tally
 from tests.fuzz.snapshots import changed, snapshot
@@ -99,9 +100,11 @@ def plain_texts(draw: Any) -> tuple[str, str]:
     return "", ("." + text if text.startswith("/") else text)[:4096]
 
 
-@pytest.fixture(scope="module")
-def runner(tmp_path_factory: Any) -> Any:
-    with BotRunner(tmp_path_factory.mktemp("fuzzbot")) as r:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def runner(request: Any, tmp_path_factory: Any) -> Any:
+    if request.param == "postgresql" and postgres_problem():
+        pytest.skip(postgres_problem())
+    with BotRunner(tmp_path_factory.mktemp("fuzzbot"), backend=request.param) as r:
         r.prepare()
         yield r
         assert r.problems() == []
