@@ -41,6 +41,7 @@ from bot.render.callbacks import (
 )
 from bot.render.help import Role
 from bot.render.notifications import NotificationType, NotifyMode
+from tests.conftest import postgres_problem
 from tests.fuzz.botrunner import ADMIN, DESK_CHAT, STRANGER, TRADER, VIEWER, BotRunner
 from tests.fuzz.snapshots import changed, snapshot
 
@@ -80,9 +81,11 @@ PEOPLE = ["stranger-first", "stranger-again", "viewer", "trader", "admin"]
 _fresh = itertools.count(5_000_000)
 
 
-@pytest.fixture(scope="module")
-def runner(tmp_path_factory: Any) -> Any:
-    with BotRunner(tmp_path_factory.mktemp("roles")) as r:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def runner(request: Any, tmp_path_factory: Any) -> Any:
+    if request.param == "postgresql" and postgres_problem():
+        pytest.skip(postgres_problem())
+    with BotRunner(tmp_path_factory.mktemp("roles"), backend=request.param) as r:
         ids = r.prepare()
         r.ids = ids
         r.send(STRANGER, "/start")  # the known stranger has had the one refusal already
