@@ -214,6 +214,11 @@ def build_bot(
         except TelegramError as exc:
             log.warning("set_my_commands failed: %s", exc)
         if freeze_heap:
+            # Charts load matplotlib lazily (the CLI and the health check never need it); the bot will,
+            # so load it now and freeze it with the rest instead of walking it in every full GC pass.
+            import bot.render.charts  # noqa: F401
+            import core.replay.chart  # noqa: F401
+
             frozen = freeze_startup_heap()
             log.info(
                 "start-up heap frozen: %d objects out of full GC passes (collection took %.0f ms)",

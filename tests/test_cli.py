@@ -93,3 +93,32 @@ def test_scan_prints_suggestions_with_their_gates(tmp_path, monkeypatch, capsys)
     assert main(["scan"]) == 0
     out = capsys.readouterr().out
     assert "(dry run)" in out and "[pass] market_open" in out and "Iron condor" in out
+
+
+def test_the_docker_health_check_loads_no_analytics_chart_or_telegram_libraries(tmp_path):
+    """`niftybot doctor --quick` runs every minute in the container (HEALTHCHECK): it must not import
+    pandas, scipy, matplotlib, PTB or the vendor SDKs it does not use (it took 1.5 CPU-seconds a run
+    when the command modules imported them at the top; about 0.5 s since)."""
+    import json
+    import os
+
+    probe = (
+        "import json, sys\n"
+        "from bot.cli import main\n"
+        "rc = main(['doctor', '--quick'])\n"
+        "heavy = ('pandas', 'scipy', 'matplotlib', 'telegram', 'anthropic', 'kiteconnect', 'yfinance',"
+        " 'pyarrow', 'numpy')\n"
+        "print(json.dumps({'rc': rc, 'loaded': [m for m in heavy if m in sys.modules]}))\n"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'health.db'}",
+        "LOG_DIR": str(tmp_path / "logs"),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False, env=env, cwd=tmp_path
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["rc"] in (0, 1)  # healthy or a named fatal check (an unmigrated database)
+    assert result["loaded"] == []

@@ -6,9 +6,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from core.bootstrap import build_app
 from core.cli.common import add_config_arg, settings_and_config
-from core.paper.state_io import export_state, import_state, load_state_file
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,6 +35,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _scan(args: argparse.Namespace) -> int:
+    from core.bootstrap import build_app
     from core.cli.render import scan_text
 
     settings, config = settings_and_config(args)
@@ -47,6 +46,9 @@ def _scan(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from core.bootstrap import build_app
+    from core.paper.state_io import export_state
+
     settings, config = settings_and_config(args)
     app = build_app(settings, config)
     counts = export_state(app.factory, str(config.paper_trading.capital), args.file, app.clock.now())
@@ -58,6 +60,9 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from core.bootstrap import build_app
+    from core.paper.state_io import import_state, load_state_file
+
     settings, config = settings_and_config(args)
     state = load_state_file(args.file)  # validated before the database is touched
     app = build_app(settings, config)
@@ -70,6 +75,8 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _archive(args: argparse.Namespace) -> int:
+    from core.bootstrap import build_app
+
     settings, config = settings_and_config(args)
     app = build_app(settings, config)
     moved, deleted = app.desk.archive(args.days)

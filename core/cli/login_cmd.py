@@ -10,7 +10,6 @@ from core.cli.common import add_config_arg, migrated_engine, settings_and_config
 from core.clock import SystemClock
 from core.errors import ConfigError
 from core.persistence.db import session_factory
-from core.resilience import GuardRegistry
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,6 +21,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _login(args: argparse.Namespace) -> int:
     from core.marketdata.kite_session import KiteAuth, KiteSessionStore
+    from core.resilience import GuardRegistry
 
     settings, config = settings_and_config(args)
     if settings.kite_api_key is None or settings.kite_api_secret is None:

@@ -12,10 +12,6 @@ from core.cli.common import add_config_arg
 from core.config.schema import load_config
 from core.config.settings import load_settings
 from core.errors import ConfigError
-from core.replay.output import summary_markdown, write_outputs
-from core.replay.records import ReplayRecordStore
-from core.replay.report import build_report
-from core.replay.runner import ApprovalRule, ReplayRequest, run_replay
 
 
 def _day(text: str) -> date:
@@ -43,6 +39,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _replay(args: argparse.Namespace) -> int:
+    from core.replay.output import summary_markdown, write_outputs
+    from core.replay.records import ReplayRecordStore
+    from core.replay.report import build_report
+    from core.replay.runner import ApprovalRule, ReplayRequest, run_replay
+
     settings = load_settings()
     config = load_config(args.config or settings.niftybot_config)
     names = tuple(n.strip() for n in args.algorithms.split(",") if n.strip())

@@ -8,11 +8,6 @@ from datetime import datetime
 
 from core.cli.common import add_config_arg, migrated_engine, settings_and_config
 from core.errors import ConfigError
-from core.market_hours import default_calendar
-from core.marketdata.engine import SnapshotEngine
-from core.marketdata.factory import build_clock, build_source
-from core.marketdata.render import snapshot_json, snapshot_text
-from core.resilience import GuardRegistry
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,6 +19,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _snapshot(args: argparse.Namespace) -> int:
+    from core.market_hours import default_calendar
+    from core.marketdata.engine import SnapshotEngine
+    from core.marketdata.factory import build_clock, build_source
+    from core.marketdata.render import snapshot_json, snapshot_text
+    from core.resilience import GuardRegistry
+
     settings, config = settings_and_config(args)
     calendar = default_calendar()
     now = args.at or build_clock(settings).now()

@@ -14,7 +14,6 @@ from typing import Any
 
 from core.clock import IST
 from core.domain.money import format_inr
-from core.replay.chart import equity_drawdown_chart
 from core.replay.report import AlgoStats, ReplayReport
 
 EXIT_LABELS = {
@@ -183,6 +182,8 @@ def report_json(report: ReplayReport) -> dict[str, Any]:
 
 def chart_png(report: ReplayReport) -> bytes:
     title = f"Replay {report.start:%d %b} – {report.end:%d %b %Y} ({report.source}): equity and drawdown"
+    from core.replay.chart import equity_drawdown_chart  # matplotlib loads only when a chart is drawn
+
     return equity_drawdown_chart(report.equity, report.capital, title)
 
 
