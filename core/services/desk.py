@@ -811,13 +811,27 @@ class DeskService:
         now: datetime,
         by: int | None,
         snap: MarketSnapshot | None = None,
+        *,
+        settle_at: float | None = None,
     ) -> Position | None:
-        """Fill the exit and close ``p`` in the caller's transaction; expired contracts settle at
-        intrinsic value against the snapshot's spot."""
+        """Fill the exit and close ``p`` in the caller's transaction. Expired contracts settle at
+        intrinsic value against ``settle_at``, NIFTY's close on the expiry day; when that could not be
+        read, against the snapshot's spot (said in the audit row)."""
+        settlement: dict[str, str] = {}
         if p.expiry < self._day(now):
-            if snap is None or snap.spot is None:
+            if settle_at is not None:
+                spot = paise(Decimal(str(settle_at)))
+                settlement = {"settled_at": str(spot), "settlement": f"NIFTY close of {p.expiry}"}
+            elif snap is not None and snap.spot is not None:
+                spot = paise(Decimal(str(snap.spot.last)))
+                settlement = {
+                    "settled_at": str(spot),
+                    "settlement": f"NIFTY at {now.astimezone(IST):%Y-%m-%d %H:%M} IST "
+                    f"(the close of {p.expiry} was unavailable)",
+                }
+                log.warning("position #%s settled at the current NIFTY level: %s", p.id, settlement)
+            else:
                 raise DataValidationError("cannot settle an expired position without the NIFTY level")
-            spot = Decimal(str(snap.spot.last))
             prices = {}
             for leg in p.legs:
                 k = Decimal(str(leg.contract.strike))
@@ -855,7 +869,11 @@ class DeskService:
                 user_id=by,
                 suggestion_id=p.suggestion_id,
                 position_id=p.id,
-                details={"gross": str(closed.realized_pnl), "charges": str(closed.charges.total)},
+                details={
+                    "gross": str(closed.realized_pnl),
+                    "charges": str(closed.charges.total),
+                    **settlement,
+                },
             ),
         )
         record_event(
@@ -912,6 +930,10 @@ class DeskService:
         now = self.clock.now()
         exits: list[ExitRecord] = []
         problems: list[str] = []
+        # Expired while the bot was down: settle at the expiry day's close, not at today's level.
+        closes: dict[date, float | None] = {}
+        for expiry in sorted({p.expiry for p in positions if p.expiry < self._day(now)}):
+            closes[expiry] = await self.market.index_close(expiry)
         marked = 0
         market_open = self.calendar.is_market_open(now)
         with desk_uow(self.factory) as repo:
@@ -945,7 +967,9 @@ class DeskService:
                 if due:
                     assert reason is not None
                     try:
-                        closed = self._close(repo, m, legs, reason, now, None, snap)
+                        closed = self._close(
+                            repo, m, legs, reason, now, None, snap, settle_at=closes.get(m.expiry)
+                        )
                     except DataValidationError as exc:
                         problems.append(f"#{p.id}: {reason.label} due but {exc.user_message}")
                     if closed is not None:

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import date, datetime
 
-from core.clock import Clock
+import pandas as pd
+
+from core.clock import IST, Clock
 from core.domain.market import MarketSnapshot
 from core.marketdata.engine import SnapshotEngine
+from core.marketdata.ports import NIFTY
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +76,26 @@ class MarketService:
             self._latest = snap
         await self._tell(snap)
         return snap
+
+    async def index_close(self, day: date) -> float | None:
+        """NIFTY's close on ``day``, a past trading day, from the source's daily history; None when the
+        source cannot say (failed, or the day is not in its history). NIFTY options are cash settled at
+        the index's close on the expiry day, so a position that expired while the bot was down settles
+        at this, not at the level when the bot came back."""
+        now = self.clock.now()
+        days = max(5, (now.astimezone(IST).date() - day).days + 5)
+        try:
+            history = await self.engine.source.daily_history(NIFTY, now, days)
+        except Exception as exc:  # a failing source is data, not a crash
+            log.warning("NIFTY close of %s unavailable: %s", day, exc)
+            return None
+        if "close" not in history:
+            return None
+        closes = history.loc[history.index == pd.Timestamp(day), "close"].to_numpy(float)
+        if closes.size == 0:
+            return None
+        value = float(closes[-1])
+        return value if math.isfinite(value) and value > 0 else None
 
     async def _tell(self, snap: MarketSnapshot) -> None:
         for listener in list(self._listeners):

@@ -223,6 +223,86 @@ async def test_every_decision_is_audited(engine):
     assert [d.action.value for d in desk.service.audit.recent(3)] == ["open", "approve", "suggest"]
 
 
+def _wide_debit_spread() -> FixedAlgo:
+    """A near-the-money bear put spread 300 points wide (on expiry day the deltas are steep: a wide
+    tolerance), held to expiry (no target or stop)."""
+    from core.domain.trading import StrategyKind
+    from core.strategies.structures import StructureParams
+
+    return FixedAlgo(
+        kind=StrategyKind.BEAR_PUT_DEBIT,
+        profit_target=Decimal("100000"),
+        stop_loss=Decimal("100000"),
+        params=StructureParams(long_delta=0.5, width=300, delta_tolerance=0.2),
+    )
+
+
+async def _expired_while_down(desk: Desk):
+    """A position on the 1 Dec weekly, opened that morning; the bot is down from 10:00 and comes back
+    on 2 Dec at 09:30 (the position expired at 1 Dec's close while nobody watched)."""
+    desk.clock.set(desk.clock.now().replace(month=12, day=1, hour=10, minute=0))
+    s = (await desk.service.scan()).created[0]
+    assert s.structure.expiry.day == 1
+    opened = (await desk.service.approve(s.id, user_id=7)).position
+    desk.clock.set(desk.clock.now().replace(day=2, hour=9, minute=30))
+    return opened
+
+
+def _intrinsic(position, level: Decimal) -> Decimal:
+    """Net settlement value per the legs (long +, short -) at ``level``, per unit."""
+    total = Decimal(0)
+    for leg in position.legs:
+        k = Decimal(str(leg.contract.strike))
+        value = max(level - k, Decimal(0)) if leg.contract.option_type == "CE" else max(k - level, Decimal(0))
+        total += leg.action.sign * value
+    return total
+
+
+async def test_a_position_that_expired_while_the_bot_was_down_settles_at_the_expiry_close(engine):
+    from core.marketdata.ports import NIFTY
+
+    desk = Desk(engine, algos=[_wide_debit_spread()])
+    opened = await _expired_while_down(desk)
+    history = await desk.market_source.daily_history(NIFTY, desk.clock.now(), 5)
+    close = Decimal(str(history.loc["2026-12-01", "close"])).quantize(Decimal("0.01"))
+    report = await desk.service.monitor()
+    assert [e.reason for e in report.exits] == [ExitReason.EXPIRY]
+    level_now = Decimal(str(desk.market.latest.spot.last))
+    assert abs(level_now - close) > 1, "the test needs the next morning's level to differ from the close"
+    closed = report.exits[0].position
+    for leg in closed.legs:
+        k = Decimal(str(leg.contract.strike))
+        paid = max(close - k, Decimal(0)) if leg.contract.option_type == "CE" else max(k - close, Decimal(0))
+        assert leg.exit_price == paid
+    with desk.factory() as session:
+        exit_row = session.scalars(select(TradeDecisionRow).where(TradeDecisionRow.action == "exit")).one()
+    assert exit_row.details["settled_at"] == str(close)
+    assert exit_row.details["settlement"] == "NIFTY close of 2026-12-01"
+    assert opened.id == closed.id
+    # at this morning's level the legs would have paid something else: the close is what was used
+    assert _intrinsic(closed, close) != _intrinsic(closed, level_now)
+
+
+async def test_without_the_expiry_close_it_settles_at_the_current_level_and_says_so(engine):
+    from core.marketdata.simulator import SimulatedMarket
+    from tests.desk_harness import CAL
+
+    class NoHistory(SimulatedMarket):
+        async def daily_history(self, symbol, now, days):
+            raise ConnectionError("history endpoint down")
+
+    desk = Desk(engine, algos=[_wide_debit_spread()])
+    await _expired_while_down(desk)
+    desk.snapshots.source = NoHistory(CAL, seed=7)
+    report = await desk.service.monitor()
+    assert [e.reason for e in report.exits] == [ExitReason.EXPIRY]
+    level_now = Decimal(str(desk.market.latest.spot.last)).quantize(Decimal("0.01"))
+    with desk.factory() as session:
+        exit_row = session.scalars(select(TradeDecisionRow).where(TradeDecisionRow.action == "exit")).one()
+    assert exit_row.details["settled_at"] == str(level_now)
+    assert "the close of 2026-12-01 was unavailable" in exit_row.details["settlement"]
+
+
 async def test_looking_at_the_risk_state_writes_nothing_and_updated_at_is_the_last_change(engine):
     from core.persistence.models.desk import RiskStateRow
     from core.persistence.writes import WriteCounter
