@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import itertools
+import math
 import os
 import random
 import re
@@ -617,14 +618,17 @@ def _check_outbox(run: CrashRun, outbox: list[Any], sugs: dict[int, Any]) -> lis
         extra = len(times) - rows_by[key]
         if extra <= 0:
             continue
-        # The documented window: the process was killed after Telegram answered and before the commit
-        # that marks the row sent, so the next life sends the row again. Such a copy is the last send
-        # of its life, that life ended with SIGKILL, and the next copy comes in a later life.
+        # The documented window: the process was killed after sending and before the commit that marks
+        # the row sent, so the next life sends the row again. Such a copy is the last send of its life,
+        # that life ended with SIGKILL, and the next copy comes in a later life. A life's sends end at
+        # the next spawn, not at the kill: a request the child wrote just before SIGKILL is still read
+        # and recorded by the emulator (it runs in this process's event loop) after the kill was noted.
         explained = 0
         for first, second in itertools.pairwise(times):
             life = bisect.bisect_right(run.spawn_times, first) - 1
-            killed = life < len(run.kill_times) and run.kill_times[life] >= first
-            last = killed and not any(first < t <= run.kill_times[life] for t in outbox_sends[key[0]])
+            killed = 0 <= life < len(run.kill_times)  # every life but the last ended with SIGKILL
+            end = run.spawn_times[life + 1] if life + 1 < len(run.spawn_times) else math.inf
+            last = killed and not any(first < t < end for t in outbox_sends[key[0]])
             if last and bisect.bisect_right(run.spawn_times, second) - 1 > life:
                 explained += 1
         if explained >= extra:
