@@ -78,24 +78,23 @@ class MarketService:
         return snap
 
     async def index_close(self, day: date) -> float | None:
-        """NIFTY's close on ``day``, a past trading day, from the source's daily history; None when the
-        source cannot say (failed, or the day is not in its history). NIFTY options are cash settled at
-        the index's close on the expiry day, so a position that expired while the bot was down settles
-        at this, not at the level when the bot came back."""
+        """NIFTY's close on ``day``, a past trading day, from the daily history; None when the source
+        cannot say (failed, or the day is not in its history). NIFTY options are cash settled at the
+        index's close on the expiry day, so a position that expired while the bot was down settles at
+        this, not at the level when the bot came back. Today's full snapshot already fetched that
+        history (``SnapshotEngine.last_daily``); the source is asked only when it does not hold the day."""
         now = self.clock.now()
-        days = max(5, (now.astimezone(IST).date() - day).days + 5)
+        today = now.astimezone(IST).date()
+        daily = self.engine.last_daily
+        close = _close_on(daily.nifty, day) if daily is not None and daily.day == today else None
+        if close is not None:
+            return close
         try:
-            history = await self.engine.source.daily_history(NIFTY, now, days)
+            history = await self.engine.source.daily_history(NIFTY, now, max(5, (today - day).days + 5))
         except Exception as exc:  # a failing source is data, not a crash
             log.warning("NIFTY close of %s unavailable: %s", day, exc)
             return None
-        if "close" not in history:
-            return None
-        closes = history.loc[history.index == pd.Timestamp(day), "close"].to_numpy(float)
-        if closes.size == 0:
-            return None
-        value = float(closes[-1])
-        return value if math.isfinite(value) and value > 0 else None
+        return _close_on(history, day)
 
     async def _tell(self, snap: MarketSnapshot) -> None:
         for listener in list(self._listeners):
@@ -105,3 +104,12 @@ class MarketService:
                     await result
             except Exception:
                 log.exception("snapshot listener failed")
+
+
+def _close_on(history: pd.DataFrame | None, day: date) -> float | None:
+    """The ``close`` of ``day`` in a daily frame indexed by date; None when absent or not a price."""
+    if history is None or "close" not in history:
+        return None
+    closes = history.loc[history.index == pd.Timestamp(day), "close"].to_numpy(float)
+    value = float(closes[-1]) if closes.size else math.nan
+    return value if math.isfinite(value) and value > 0 else None

@@ -248,39 +248,43 @@ async def _expired_while_down(desk: Desk):
     return opened
 
 
-def _intrinsic(position, level: Decimal) -> Decimal:
-    """Net settlement value per the legs (long +, short -) at ``level``, per unit."""
-    total = Decimal(0)
-    for leg in position.legs:
-        k = Decimal(str(leg.contract.strike))
-        value = max(level - k, Decimal(0)) if leg.contract.option_type == "CE" else max(k - level, Decimal(0))
-        total += leg.action.sign * value
-    return total
+def _paid(leg, level: Decimal) -> Decimal:
+    """What one unit of ``leg`` pays at expiry with NIFTY at ``level``."""
+    k = Decimal(str(leg.contract.strike))
+    return max(level - k, Decimal(0)) if leg.contract.option_type == "CE" else max(k - level, Decimal(0))
 
 
 async def test_a_position_that_expired_while_the_bot_was_down_settles_at_the_expiry_close(engine):
     from core.marketdata.ports import NIFTY
+    from core.marketdata.simulator import SimulatedMarket
+    from tests.desk_harness import CAL
+
+    class CountedHistory(SimulatedMarket):
+        asked = 0
+
+        async def daily_history(self, symbol, now, days):
+            CountedHistory.asked += symbol == NIFTY
+            return await super().daily_history(symbol, now, days)
 
     desk = Desk(engine, algos=[_wide_debit_spread()])
     opened = await _expired_while_down(desk)
     history = await desk.market_source.daily_history(NIFTY, desk.clock.now(), 5)
     close = Decimal(str(history.loc["2026-12-01", "close"])).quantize(Decimal("0.01"))
+    desk.snapshots.source = CountedHistory(CAL, seed=7)
     report = await desk.service.monitor()
     assert [e.reason for e in report.exits] == [ExitReason.EXPIRY]
+    assert CountedHistory.asked == 1, "the close comes from the snapshot's daily history, not a second fetch"
     level_now = Decimal(str(desk.market.latest.spot.last))
     assert abs(level_now - close) > 1, "the test needs the next morning's level to differ from the close"
     closed = report.exits[0].position
-    for leg in closed.legs:
-        k = Decimal(str(leg.contract.strike))
-        paid = max(close - k, Decimal(0)) if leg.contract.option_type == "CE" else max(k - close, Decimal(0))
-        assert leg.exit_price == paid
+    assert [leg.exit_price for leg in closed.legs] == [_paid(leg, close) for leg in closed.legs]
+    # at this morning's level the legs would have paid something else: the close is what was used
+    assert [_paid(leg, close) for leg in closed.legs] != [_paid(leg, level_now) for leg in closed.legs]
     with desk.factory() as session:
         exit_row = session.scalars(select(TradeDecisionRow).where(TradeDecisionRow.action == "exit")).one()
     assert exit_row.details["settled_at"] == str(close)
     assert exit_row.details["settlement"] == "NIFTY close of 2026-12-01"
     assert opened.id == closed.id
-    # at this morning's level the legs would have paid something else: the close is what was used
-    assert _intrinsic(closed, close) != _intrinsic(closed, level_now)
 
 
 async def test_without_the_expiry_close_it_settles_at_the_current_level_and_says_so(engine):
